@@ -1,0 +1,3 @@
+module github.com/identity-platform-go/charms
+
+go 1.26
