@@ -31,3 +31,8 @@ func New(name string, api API, err error) *Container {
 
 // Name is the container name from the charm's metadata.
 func (c *Container) Name() string { return c.name }
+
+// Dial is the Connector used under Juju: it connects to the container's
+// socket at SocketPath.
+// TODO(workload helper): return a pebble client.
+func Dial(container string) (API, error) { return nil, nil }
