@@ -146,3 +146,24 @@ func Main(ch Charm) {
 		os.Exit(1)
 	}
 }
+
+// RelationIDs lists the IDs of the endpoint's relations that are still
+// alive. During relation-broken Juju still lists the relation that is
+// going away; it is left out here, so that reconcile sees the model as it
+// will be once the hook has run.
+func (c *Context) RelationIDs(endpoint string) ([]int, error) {
+	ids, err := c.Tools.RelationIDs(c.ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if c.Event.Kind != RelationBroken || c.Event.Relation != endpoint {
+		return ids, nil
+	}
+	alive := ids[:0]
+	for _, id := range ids {
+		if id != c.Event.RelationID {
+			alive = append(alive, id)
+		}
+	}
+	return alive, nil
+}
