@@ -1,0 +1,4 @@
+// Command tiny is a fixture charm for the charmpack CLI tests.
+package main
+
+func main() {}
