@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 BUILD_DIR ?= build
-CHARMS := $(notdir $(wildcard charms/*))
+CHARMS := $(patsubst %/charmcraft.yaml,%,$(wildcard charms/*/charmcraft.yaml))
 FUZZTIME ?= 20s
 
 .DEFAULT_GOAL := help
@@ -22,8 +22,8 @@ setup: ## Check the Go toolchain and download the modules
 
 .PHONY: charms
 charms: ## Build build/<name>.charm for every charm and check them with Juju's own reader
-	$(GO) run ./cmd/charmpack -o $(BUILD_DIR) $(addprefix charms/,$(CHARMS))
-	$(GO) test -count=1 -run 'TestCharmArchives|TestBundle' ./tests/packaging/
+	$(GO) run ./cmd/charmpack -o $(BUILD_DIR) $(CHARMS)
+	$(GO) test -count=1 -run 'TestBuiltArchives|TestBundle' ./tests/packaging/
 
 .PHONY: test
 test: ## Run vet, the unit, harness, fuzz-seed and packaging tests

@@ -253,3 +253,30 @@ func TestBrokenCharms(t *testing.T) {
 		})
 	}
 }
+
+// TestBuiltArchives reads what `make charms` left in build/ (when it has
+// run), so the archives an operator deploys are the ones checked.
+func TestBuiltArchives(t *testing.T) {
+	root := repoRoot(t)
+	built, err := filepath.Glob(filepath.Join(root, "build", "*.charm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(built) == 0 {
+		t.Skip("no build/*.charm: run `make charms`")
+	}
+	for _, path := range built {
+		name := strings.TrimSuffix(filepath.Base(path), ".charm")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			def, err := charmcraft.Load(filepath.Join(root, "charms", name))
+			if err != nil {
+				t.Fatalf("%s has no charm definition: %v", path, err)
+			}
+			checkArchive(t, def, path)
+			if hdr := zipEntry(t, path, charmpack.DispatchName); hdr.UncompressedSize64 >= maxDispatchSize {
+				t.Errorf("dispatch is %d bytes, budget is %d", hdr.UncompressedSize64, maxDispatchSize)
+			}
+		})
+	}
+}
