@@ -26,6 +26,11 @@ func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
+	// A cancelled context kills the tool; report the cancellation rather
+	// than the resulting "signal: killed" so callers can errors.Is it.
+	if err != nil && ctx.Err() != nil {
+		return nil, &Error{Tool: tool, Code: -1, Stderr: stderr.String(), Err: ctx.Err()}
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
@@ -33,6 +38,8 @@ func (r ExecRunner) Run(ctx context.Context, tool string, args []string, stdin [
 	case errors.As(err, &exitErr):
 		return stdout.Bytes(), &Error{Tool: tool, Code: exitErr.ExitCode(), Stderr: stderr.String()}
 	default:
-		return nil, &Error{Tool: tool, Code: -1, Stderr: err.Error()}
+		// Start failures (not on PATH, NUL byte in an argument) carry
+		// the binary path but never the arguments.
+		return nil, &Error{Tool: tool, Code: -1, Err: err}
 	}
 }

@@ -2,11 +2,21 @@
 // (config-get, relation-set, secret-add, …). It execs the tools with
 // --format=json and decodes their output; it never speaks Juju's private
 // RPC. A Runner decides how a tool is run, so tests can answer in-process.
+//
+// Argument conventions shared by every method:
+//   - flags come first, then "--", then positional arguments, so that a
+//     message, key or value starting with "-" is never taken for a flag
+//     (Juju parses hook-tool arguments with gnuflag, which honours "--");
+//   - relation IDs are plain ints passed as "-r <id>";
+//   - key=value lists are sorted by key so the argv is deterministic.
 package hooktool
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -17,23 +27,32 @@ type Runner interface {
 	Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error)
 }
 
-// Error is a hook tool that exited non-zero. Stderr is what the tool
-// printed (Juju prints "ERROR <message>"); the arguments are deliberately
-// not kept because they may carry secret content.
+// Error is a hook tool that exited non-zero or could not be run. Stderr is
+// what the tool printed (Juju prints "ERROR <message>"); the arguments are
+// deliberately not kept because they may carry secret content.
 type Error struct {
 	Tool   string
 	Code   int
 	Stderr string
+	// Err is the cause when the tool could not be run at all (not on
+	// PATH, context cancelled); nil when the tool ran and failed.
+	Err error
 }
 
 func (e *Error) Error() string {
 	msg := strings.TrimSpace(e.Stderr)
 	msg = strings.TrimPrefix(msg, "ERROR ")
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
 	if msg == "" {
 		return fmt.Sprintf("%s: exit status %d", e.Tool, e.Code)
 	}
 	return fmt.Sprintf("%s: %s", e.Tool, msg)
 }
+
+// Unwrap lets errors.Is see a cancelled context or a missing binary.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Client calls hook tools through a Runner.
 type Client struct {
@@ -42,3 +61,71 @@ type Client struct {
 
 // New returns a Client that runs tools with r.
 func New(r Runner) *Client { return &Client{runner: r} }
+
+// formatJSON is passed to every tool that supports --format.
+const formatJSON = "--format=json"
+
+// run runs tool and makes sure any failure names the tool. Runner errors
+// other than *Error are wrapped; *Error already carries the tool name.
+func (c *Client) run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	out, err := c.runner.Run(ctx, tool, args, stdin)
+	if err != nil {
+		var te *Error
+		if errors.As(err, &te) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", tool, err)
+	}
+	return out, nil
+}
+
+// runJSON runs tool and decodes its JSON output into v.
+func (c *Client) runJSON(ctx context.Context, tool string, args []string, v any) error {
+	out, err := c.run(ctx, tool, args, nil)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(tool, out, v)
+}
+
+// decodeJSON decodes a tool's output. The error never quotes the output,
+// which may be secret content (secret-get) or relation data: only the
+// kind of problem and its offset are reported.
+func decodeJSON(tool string, out []byte, v any) error {
+	err := json.Unmarshal(out, v)
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Errorf("%s: malformed JSON output at offset %d", tool, syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Errorf("%s: unexpected JSON %s in output at offset %d", tool, typ.Value, typ.Offset)
+	default:
+		// Other errors come from our own UnmarshalJSON methods, which
+		// only ever describe the shape, never the content.
+		return fmt.Errorf("%s: cannot decode output: %w", tool, err)
+	}
+}
+
+// relFlag returns "-r <id>", rejecting negative IDs before they reach the
+// tool (gnuflag would read "-1" as a flag).
+func relFlag(tool string, relID int) ([]string, error) {
+	if relID < 0 {
+		return nil, fmt.Errorf("%s: invalid relation id %d", tool, relID)
+	}
+	return []string{"-r", strconv.Itoa(relID)}, nil
+}
+
+// withPositional appends "--" and the positional arguments.
+func withPositional(flags []string, pos ...string) []string {
+	out := make([]string, 0, len(flags)+1+len(pos))
+	out = append(out, flags...)
+	if len(pos) == 0 {
+		return out
+	}
+	out = append(out, "--")
+	return append(out, pos...)
+}

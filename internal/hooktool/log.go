@@ -15,7 +15,9 @@ const (
 )
 
 // Log writes msg to the unit's log (juju-log). Effective immediately.
+// The message follows "--" so that text starting with "-" is logged, not
+// parsed as a flag.
 func (c *Client) Log(ctx context.Context, level Level, msg string) error {
-	_, err := c.runner.Run(ctx, "juju-log", []string{"--log-level", string(level), msg}, nil)
+	_, err := c.run(ctx, "juju-log", withPositional([]string{"--log-level", string(level)}, msg), nil)
 	return err
 }
