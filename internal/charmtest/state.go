@@ -43,7 +43,13 @@ type Relation struct {
 	Endpoint  string
 	ID        int
 	RemoteApp string
-	// LocalAppData and LocalUnitData are this side's databags.
+	// RemoteEndpoint is the remote application's endpoint name (defaults
+	// to Endpoint); it only shows in Juju's relation key ("a:x b:y"),
+	// which secret grants and some error messages print.
+	RemoteEndpoint string
+	// LocalAppData and LocalUnitData are this side's databags. On a peer
+	// relation LocalAppData is the application's (only) databag, and
+	// RemoteApp may be left empty.
 	LocalAppData  map[string]string
 	LocalUnitData map[string]string
 	// RemoteAppData is the remote application's databag; RemoteUnits maps
@@ -67,8 +73,14 @@ type Secret struct {
 	// Revision and Content are the latest revision.
 	Revision int
 	Content  map[string]string
-	// TrackedRevision is the revision a consumer currently sees (0 means
-	// the latest); TrackedContent is that revision's content.
+	// TrackedRevision is the revision this unit currently sees, owner or
+	// consumer (0: never read; the first secret-get tracks the latest, as
+	// Juju does); TrackedContent is that revision's content, needed when
+	// it is older than Revision. Runs update both at once, as Juju saves
+	// tracking immediately, not at commit.
+	//
+	// The Label of a secret given with a URI to secret-get is likewise
+	// saved at once.
 	TrackedRevision int
 	TrackedContent  map[string]string
 	// Grants maps a relation ID to the applications or units granted
