@@ -88,8 +88,8 @@ type Config struct {
 // no default (Juju then omits it from config-get without --all).
 type Option struct {
 	Type        string `yaml:"type"` // string | int | float | boolean | secret
-	Default     any    `yaml:"default,omitempty"`
 	Description string `yaml:"description,omitempty"`
+	Default     any    `yaml:"default,omitempty"`
 }
 
 // ActionSpec is one action: a JSON-schema object for its parameters.

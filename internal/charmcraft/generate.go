@@ -61,25 +61,11 @@ type endpointDoc struct {
 	Scope     string `yaml:"scope,omitempty"`
 }
 
+// configDoc is config.yaml. Option and ActionSpec already carry Juju's
+// key names; Option.Default relies on yaml.v3 omitting an interface only
+// when it is nil, so "no default" disappears while false, 0 and "" survive.
 type configDoc struct {
-	Options map[string]optionDoc `yaml:"options"`
-}
-
-// optionDoc.Default relies on yaml.v3 omitting an interface only when it
-// is nil: "no default" disappears while false, 0 and "" defaults survive.
-type optionDoc struct {
-	Type        string `yaml:"type"`
-	Description string `yaml:"description,omitempty"`
-	Default     any    `yaml:"default,omitempty"`
-}
-
-type actionDoc struct {
-	Description          string         `yaml:"description,omitempty"`
-	Params               map[string]any `yaml:"params,omitempty"`
-	Required             []string       `yaml:"required,omitempty"`
-	AdditionalProperties *bool          `yaml:"additionalProperties,omitempty"`
-	ExecutionGroup       string         `yaml:"execution-group,omitempty"`
-	Parallel             bool           `yaml:"parallel,omitempty"`
+	Options map[string]Option `yaml:"options"`
 }
 
 type manifestDoc struct {
@@ -129,10 +115,7 @@ func (c *Charm) ConfigYAML() ([]byte, error) {
 	if c.Config == nil || len(c.Config.Options) == 0 {
 		return nil, nil
 	}
-	doc := configDoc{Options: mapValues(c.Config.Options, func(o Option) optionDoc {
-		return optionDoc{Type: o.Type, Description: o.Description, Default: o.Default}
-	})}
-	return marshal("config.yaml", doc)
+	return marshal("config.yaml", configDoc{Options: c.Config.Options})
 }
 
 // ActionsYAML renders actions.yaml, or returns nil when the charm has no
@@ -141,17 +124,7 @@ func (c *Charm) ActionsYAML() ([]byte, error) {
 	if len(c.Actions) == 0 {
 		return nil, nil
 	}
-	doc := mapValues(c.Actions, func(a ActionSpec) actionDoc {
-		return actionDoc{
-			Description:          a.Description,
-			Params:               a.Params,
-			Required:             a.Required,
-			AdditionalProperties: a.AdditionalProperties,
-			ExecutionGroup:       a.ExecutionGroup,
-			Parallel:             a.Parallel,
-		}
-	})
-	return marshal("actions.yaml", doc)
+	return marshal("actions.yaml", c.Actions)
 }
 
 // ManifestYAML renders manifest.yaml: one base derived from base and
