@@ -94,11 +94,13 @@ func TestReconcile(t *testing.T) {
 		wantStatus: charmtest.Status{Name: "waiting", Message: msgWaiting},
 		wantBag:    map[string]string{"providers": genericGolden},
 	}, {
-		name:       "redirect URI arrives from Kratos",
-		leader:     true,
-		config:     genericConfig(),
-		relations:  []charmtest.Relation{kratosRelation(registered(genericID, redirectOK), nil)},
-		event:      func(r []charmtest.Relation) charm.Event { return charmtest.RelationEvent(charm.RelationChanged, r[0], -1) },
+		name:      "redirect URI arrives from Kratos",
+		leader:    true,
+		config:    genericConfig(),
+		relations: []charmtest.Relation{kratosRelation(registered(genericID, redirectOK), nil)},
+		event: func(r []charmtest.Relation) charm.Event {
+			return charmtest.RelationEvent(charm.RelationChanged, r[0], -1)
+		},
 		wantStatus: charmtest.Status{Name: "active", Message: msgReady},
 		wantBag:    map[string]string{"providers": genericGolden},
 	}, {
@@ -107,18 +109,20 @@ func TestReconcile(t *testing.T) {
 		config:     with(genericConfig(), "provider_id", "okta"),
 		relations:  []charmtest.Relation{kratosRelation(registered(genericID, redirectOK), nil)},
 		wantStatus: charmtest.Status{Name: "waiting", Message: msgWaiting},
-		wantBag: map[string]string{"providers": strings.Replace(genericGolden, `"id":"`+genericID+`"`, `"id":"okta"`, 1)},
+		wantBag:    map[string]string{"providers": strings.Replace(genericGolden, `"id":"`+genericID+`"`, `"id":"okta"`, 1)},
 	}, {
 		name:       "no relation",
 		leader:     true,
 		config:     genericConfig(),
 		wantStatus: charmtest.Status{Name: "blocked", Message: "Missing integration kratos-external-idp"},
 	}, {
-		name:       "relation-broken: the relation going away no longer counts",
-		leader:     true,
-		config:     genericConfig(),
-		relations:  []charmtest.Relation{kratosRelation(registered(genericID, redirectOK), staleBag)},
-		event:      func(r []charmtest.Relation) charm.Event { return charmtest.RelationEvent(charm.RelationBroken, r[0], -1) },
+		name:      "relation-broken: the relation going away no longer counts",
+		leader:    true,
+		config:    genericConfig(),
+		relations: []charmtest.Relation{kratosRelation(registered(genericID, redirectOK), staleBag)},
+		event: func(r []charmtest.Relation) charm.Event {
+			return charmtest.RelationEvent(charm.RelationBroken, r[0], -1)
+		},
 		wantStatus: charmtest.Status{Name: "blocked", Message: "Missing integration kratos-external-idp"},
 		wantBag:    staleBag,
 	}, {
