@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzDecodeToolOutput feeds arbitrary bytes, as if printed by the tool,
@@ -99,7 +100,7 @@ func FuzzSettingsTransport(f *testing.F) {
 		data := map[string]string{k1: v1, k2: v2}
 		args, stdin, err := kvArgs("relation-set", data)
 		if err != nil {
-			if k1 == "" || k2 == "" {
+			if k1 == "" || k2 == "" || !utf8.ValidString(k1+k2) {
 				return
 			}
 			t.Fatalf("kvArgs: %v", err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -29,6 +30,11 @@ func kvArgs(tool string, data map[string]string) (args []string, stdin []byte, e
 		if k == "" {
 			return nil, nil, fmt.Errorf("%s: empty key", tool)
 		}
+		// Keys are names the charm chose; one that is not UTF-8 cannot be
+		// a YAML mapping key that Juju's reader gives back unchanged.
+		if !utf8.ValidString(k) {
+			return nil, nil, fmt.Errorf("%s: key %q is not valid UTF-8", tool, strings.ToValidUTF8(k, "\ufffd"))
+		}
 		keys = append(keys, k)
 		total += len(k) + len(v) + 1
 		if len(v) > MaxArgBytes || !argSafe(k, v) {
@@ -36,9 +42,7 @@ func kvArgs(tool string, data map[string]string) (args []string, stdin []byte, e
 		}
 	}
 	if useFile || total > MaxArgBytes {
-		// yaml.v3 sorts map keys and quotes anything YAML 1.1 (Juju's
-		// yaml.v2 reader) could read as a non-string.
-		doc, err := yaml.Marshal(data)
+		doc, err := settingsYAML(data)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: encode settings file: %w", tool, err)
 		}
@@ -56,4 +60,27 @@ func argSafe(k, v string) bool {
 	return !strings.Contains(k, "=") &&
 		strings.TrimSpace(k) == k && strings.TrimSpace(v) == v &&
 		!strings.ContainsRune(k, 0) && !strings.ContainsRune(v, 0)
+}
+
+// settingsYAML renders data as a YAML mapping that Juju's yaml.v2 reader
+// turns back into exactly data: every key is a double-quoted string, so
+// nothing is read as a number, a boolean, null or the merge key "<<".
+// Values are left to yaml.v3, which quotes what YAML 1.1 could misread and
+// writes non-UTF-8 bytes as !!binary, which yaml.v2 decodes into a string.
+func settingsYAML(data map[string]string) ([]byte, error) {
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range keys {
+		var v yaml.Node
+		if err := v.Encode(data[k]); err != nil {
+			return nil, err
+		}
+		m.Content = append(m.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.DoubleQuotedStyle, Value: k}, &v)
+	}
+	return yaml.Marshal(m)
 }

@@ -136,7 +136,7 @@ func TestYAMLFileIsDeterministic(t *testing.T) {
 			t.Fatalf("YAML differs between runs:\n%s\n%s", first, doc)
 		}
 	}
-	if !strings.HasPrefix(string(first), "a: ") {
+	if !strings.HasPrefix(string(first), `"a": `) {
 		t.Errorf("keys not sorted:\n%s", first)
 	}
 }

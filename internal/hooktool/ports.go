@@ -112,6 +112,11 @@ func ParsePort(s string) (Port, error) {
 		if err != nil {
 			return Port{}, fmt.Errorf("invalid port %q", parts[1])
 		}
+		if from > to {
+			// Validate reads To == 0 as "single port", so a descending
+			// range such as 10-0 must be refused before it gets there.
+			return Port{}, fmt.Errorf("invalid port range %d-%d/%s", from, to, proto)
+		}
 		p.From, p.To = from, to
 	}
 	// Checked here rather than by Validate, which reads "" as tcp and
