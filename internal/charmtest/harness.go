@@ -139,6 +139,33 @@ func peerEvent(meta *charmcraft.Charm, ev charm.Event) charm.Event {
 
 func (c *Context) dispatch(t testing.TB, ev charm.Event, in State, action *actionData) Output {
 	t.Helper()
+	r := c.begin(t, ev, in, action, "")
+	pebble := newPebbleSet(t, r.st.Containers)
+	rt := charm.Runtime{
+		Getenv: func(k string) string { return r.vars[k] },
+		Tools:  &toolRunner{h: r.h},
+		Pebble: pebble.Connector(),
+	}
+	err := charm.Dispatch(t.Context(), rt, c.Charm)
+	r.st.Containers = pebble.Containers()
+	return r.end(err, 1)
+}
+
+// run is one event's run in the making: the input State's copy, the
+// hook context over it and the environment dispatch sees. Run and
+// RunBinary share it, so that both commit and report alike.
+type run struct {
+	st     *State
+	h      *hookContext
+	env    charm.Env
+	vars   map[string]string
+	action *actionData
+}
+
+// begin checks in against the charm's metadata and builds the run;
+// charmDir "" is where a sidecar unit's charm lives.
+func (c *Context) begin(t testing.TB, ev charm.Event, in State, action *actionData, charmDir string) *run {
+	t.Helper()
 	meta := c.meta(t)
 	st := in.clone()
 	if err := checkState(meta, c.UnitNumber, &st, ev); err != nil {
@@ -150,15 +177,18 @@ func (c *Context) dispatch(t testing.TB, ev charm.Event, in State, action *actio
 	}
 
 	unit := c.unitName(meta)
+	if charmDir == "" {
+		// Where a sidecar unit's charm lives; tools resolve relative
+		// paths against it.
+		charmDir = fmt.Sprintf("/var/lib/juju/agents/unit-%s-%d/charm", meta.Name, c.UnitNumber)
+	}
 	env := charm.Env{
 		UnitName:    unit,
 		ModelName:   orDefault(c.ModelName, DefaultModelName),
 		ModelUUID:   orDefault(c.ModelUUID, DefaultModelUUID),
 		JujuVersion: orDefault(c.JujuVersion, DefaultJujuVersion),
-		// Where a sidecar unit's charm lives; tools resolve relative
-		// paths against it.
-		CharmDir:  fmt.Sprintf("/var/lib/juju/agents/unit-%s-%d/charm", meta.Name, c.UnitNumber),
-		ContextID: unit + "-" + ev.Name + "-1",
+		CharmDir:    charmDir,
+		ContextID:   unit + "-" + ev.Name + "-1",
 	}
 	vars := env.Environ()
 	for k, v := range ev.Environ() {
@@ -167,26 +197,24 @@ func (c *Context) dispatch(t testing.TB, ev charm.Event, in State, action *actio
 
 	h := newHookContext(meta, c.UnitNumber, env.CharmDir, ev, &st, config)
 	h.action = action
-	pebble := newPebbleSet(t, st.Containers)
-	rt := charm.Runtime{
-		Getenv: func(k string) string { return vars[k] },
-		Tools:  &toolRunner{h: h},
-		Pebble: pebble.Connector(),
-	}
-	err = charm.Dispatch(t.Context(), rt, c.Charm)
-	if err == nil {
-		err = h.commit()
-	}
-	st.Containers = pebble.Containers()
+	return &run{st: &st, h: h, env: env, vars: vars, action: action}
+}
 
-	out := Output{State: st, Err: err, Logs: h.logs}
-	if action != nil {
+// end commits what the hook buffered when dispatch succeeded (err nil)
+// and reports the run; exitCode is what a failed dispatch exited with.
+func (r *run) end(err error, exitCode int) Output {
+	if err == nil {
+		err = r.h.commit()
+	}
+	out := Output{State: *r.st, Err: err, Logs: r.h.logs}
+	if action := r.action; action != nil {
 		out.ActionResults = action.results
 		out.ActionFailed = action.failed || err != nil
 		out.ActionMessage = action.message
 		if err != nil && out.ActionMessage == "" {
-			// What Juju records for an action whose process exited 1.
-			out.ActionMessage = "exit status 1"
+			// What Juju records for an action whose process exited
+			// non-zero.
+			out.ActionMessage = fmt.Sprintf("exit status %d", exitCode)
 		}
 		out.ActionLogs = action.logs
 	}
