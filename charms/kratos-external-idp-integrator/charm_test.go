@@ -247,11 +247,11 @@ func TestProviderTypes(t *testing.T) {
 	}, {
 		name:    "twitch is unknown to Kratos v1.3.1",
 		config:  map[string]any{"provider": "twitch", "client_id": "cid", "client_secret": secret},
-		wantMsg: msgInvalid + `: provider "twitch" is not supported (use one of ` + strings.Join(externalprovider.Types, ", ") + ")",
+		wantMsg: msgInvalid + `: provider "twitch" is not supported (use one of ` + strings.Join(externalprovider.Types(), ", ") + ")",
 	}, {
 		name:    "the reference charm's typo yander",
 		config:  map[string]any{"provider": "yander", "client_id": "cid", "client_secret": secret},
-		wantMsg: msgInvalid + `: provider "yander" is not supported (use one of ` + strings.Join(externalprovider.Types, ", ") + ")",
+		wantMsg: msgInvalid + `: provider "yander" is not supported (use one of ` + strings.Join(externalprovider.Types(), ", ") + ")",
 	}, {
 		name:    "google without secret",
 		config:  map[string]any{"provider": "google", "client_id": "cid"},
@@ -474,4 +474,65 @@ func toString(v any) string {
 		return s
 	}
 	return ""
+}
+
+// TestEveryProviderType runs a valid and an invalid configuration for each
+// accepted type and checks the exact databag and status. The expected JSON
+// is spelled out per family of the reference models (field order differs).
+func TestEveryProviderType(t *testing.T) {
+	t.Parallel()
+	ctx := newContext(t)
+	head := func(typ, scope string) string {
+		return `[{"provider":"` + typ + `","client_id":"cid","scope":"` + scope + `","id":"` + typ + `-idp","label":"` + typ + `",` +
+			`"jsonnet_mapper":null,"mapper_url":null,`
+	}
+	for _, typ := range externalprovider.Types() {
+		valid := map[string]any{"provider": typ, "client_id": "cid", "client_secret": secret, "provider_id": typ + "-idp"}
+		var wantJSON string
+		var invalid map[string]any
+		var invalidMsg string
+		switch typ {
+		case "generic", "auth0":
+			valid["issuer_url"] = "https://idp.example.com"
+			wantJSON = head(typ, "profile email address phone") + `"issuer_url":"https://idp.example.com","client_secret":"` + secret + `"}]`
+			invalid, invalidMsg = with(valid, "issuer_url", "/relative"), `issuer_url must be an absolute http(s) URL, got "/relative"`
+		case "microsoft":
+			valid["microsoft_tenant_id"] = "organizations"
+			wantJSON = head(typ, "profile email address phone") + `"client_secret":"` + secret + `","microsoft_tenant":"organizations"}]`
+			invalid, invalidMsg = with(valid, "microsoft_tenant_id", ""), "microsoft_tenant_id is required for provider microsoft"
+		case "apple":
+			valid = map[string]any{"provider": typ, "client_id": "cid", "provider_id": typ + "-idp",
+				"apple_team_id": "team", "apple_private_key_id": "kid", "apple_private_key": appleK}
+			wantJSON = head(typ, "profile email address phone") + `"apple_team_id":"team","apple_private_key_id":"kid",` +
+				`"apple_private_key":"-----BEGIN PRIVATE KEY-----\nMIGTAgEAMBMG\n-----END PRIVATE KEY-----\n"}]`
+			invalid, invalidMsg = with(valid, "apple_team_id", nil), "apple_team_id is required for provider apple"
+		case "github":
+			wantJSON = head(typ, "user:email") + `"client_secret":"` + secret + `"}]`
+			invalid, invalidMsg = with(valid, "client_secret", ""), "client_secret is required for provider github"
+		default:
+			wantJSON = head(typ, "profile email address phone") + `"client_secret":"` + secret + `"}]`
+			invalid, invalidMsg = with(valid, "client_secret", nil), "client_secret is required for provider "+typ
+		}
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			rel := []charmtest.Relation{kratosRelation(nil, nil)}
+			out := ctx.Run(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{Leader: true, Config: valid, Relations: rel})
+			if got := localAppData(t, out.State)["providers"]; got != wantJSON {
+				t.Errorf("valid %s:\n got %s\nwant %s", typ, got, wantJSON)
+			}
+			if want := (charmtest.Status{Name: "waiting", Message: msgWaiting}); out.State.UnitStatus != want {
+				t.Errorf("valid %s: status %+v", typ, out.State.UnitStatus)
+			}
+			assertNoSecretLeak(t, out)
+
+			out = ctx.Run(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{Leader: true, Config: invalid, Relations: out.State.Relations})
+			if want := (charmtest.Status{Name: "blocked", Message: msgInvalid + ": " + invalidMsg}); out.State.UnitStatus != want {
+				t.Errorf("invalid %s: status %+v, want %+v", typ, out.State.UnitStatus, want)
+			}
+			if bag := localAppData(t, out.State); len(bag) != 0 {
+				t.Errorf("invalid %s: databag not cleared: %v", typ, bag)
+			}
+			assertNoSecretLeak(t, out)
+		})
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -32,30 +33,28 @@ const (
 	DataKey         = "providers"
 )
 
-// Types lists the provider types accepted: the reference library's list,
+// types lists the provider types accepted: the reference library's list,
 // corrected to what Ory Kratos v1.3.1 accepts — its enum has "yandex" (the
 // library's "yander" is a typo) and no "twitch", so either would put Kratos
 // into a crash loop on config validation.
-var Types = []string{
+var types = [...]string{
 	"generic", "google", "facebook", "microsoft", "github", "apple", "gitlab",
 	"auth0", "slack", "spotify", "discord", "netid", "yandex", "vk", "dingtalk",
 }
 
-func knownType(t string) bool {
-	for _, k := range Types {
-		if k == t {
-			return true
-		}
+// Types returns the accepted provider types (a fresh slice).
+func Types() []string { return slices.Clone(types[:]) }
+
+func knownType(t string) bool { return slices.Contains(types[:], t) }
+
+// DefaultScope returns the scope of every provider type but github, as the
+// reference library defaults it; github's is "user:email".
+func DefaultScope(typ string) []string {
+	if typ == "github" {
+		return []string{"user:email"}
 	}
-	return false
+	return []string{"profile", "email", "address", "phone"}
 }
-
-// DefaultScope is the scope of every provider type but github, as the
-// reference library defaults it.
-var DefaultScope = []string{"profile", "email", "address", "phone"}
-
-// GithubDefaultScope is github's default scope.
-var GithubDefaultScope = []string{"user:email"}
 
 // Provider is one external OIDC provider as the integrator describes it.
 type Provider struct {
@@ -96,7 +95,7 @@ func (p *Provider) Validate() error {
 	case p.Type == "":
 		return &FieldError{"provider", "is required"}
 	case !knownType(p.Type):
-		return &FieldError{"provider", fmt.Sprintf("%q is not supported (use one of %s)", p.Type, strings.Join(Types, ", "))}
+		return &FieldError{"provider", fmt.Sprintf("%q is not supported (use one of %s)", p.Type, strings.Join(types[:], ", "))}
 	case p.ClientID == "":
 		return &FieldError{"client_id", "is required"}
 	case p.ID != "" && !idPattern.MatchString(p.ID):
@@ -150,10 +149,7 @@ func checkHTTPURL(raw string) error {
 // the ID when none is given.
 func (p *Provider) Normalize() {
 	if len(p.Scope) == 0 {
-		p.Scope = DefaultScope
-		if p.Type == "github" {
-			p.Scope = GithubDefaultScope
-		}
+		p.Scope = DefaultScope(p.Type)
 	}
 	if p.Label == "" {
 		p.Label = p.Type

@@ -86,7 +86,7 @@ func TestDecodeProvidersVariants(t *testing.T) {
 		name: "provider_id alias and microsoft_tenant_id alias",
 		raw:  `[{"provider":"microsoft","client_id":"c","client_secret":"s","provider_id":"ms","microsoft_tenant_id":"t"}]`,
 		want: Provider{Type: "microsoft", ClientID: "c", ClientSecret: "s", ID: "ms", MicrosoftTenant: "t",
-			Label: "microsoft", Scope: DefaultScope},
+			Label: "microsoft", Scope: DefaultScope("microsoft")},
 	}, {
 		name: "id wins over provider_id; unknown keys such as secret_backend are ignored",
 		raw: `[{"provider":"gitlab","client_id":"c","client_secret":"s","id":"a","provider_id":"b",` +
@@ -98,7 +98,7 @@ func TestDecodeProvidersVariants(t *testing.T) {
 		raw: `[{"provider":"apple","client_id":"c","client_secret":"x","scope":null,"apple_team_id":"t",` +
 			`"apple_private_key_id":"k","apple_private_key":"p"}]`,
 		want: Provider{Type: "apple", ClientID: "c", ID: DeriveID("apple", "c", "", ""), Label: "apple",
-			Scope: DefaultScope, AppleTeamID: "t", ApplePrivateKeyID: "k", ApplePrivateKey: "p"},
+			Scope: DefaultScope("apple"), AppleTeamID: "t", ApplePrivateKeyID: "k", ApplePrivateKey: "p"},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
