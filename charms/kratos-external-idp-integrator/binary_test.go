@@ -3,14 +3,13 @@ package main
 import (
 	"errors"
 	"maps"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/charmcraft"
+	"github.com/identity-platform-go/charms/internal/charmpack"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 )
 
@@ -22,12 +21,11 @@ func TestBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the charm")
 	}
-	// Built once; the parent's TempDir outlives the parallel subtests.
-	dispatch := filepath.Join(t.TempDir(), "dispatch")
-	build := exec.Command("go", "build", "-o", dispatch, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	// Built once, exactly as `make charms` builds it; the parent's TempDir
+	// outlives the parallel subtests.
+	dispatch := filepath.Join(t.TempDir(), charmpack.DispatchName)
+	if err := charmpack.Build(t.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
+		t.Fatal(err)
 	}
 	ctx := newContext(t)
 
