@@ -112,3 +112,22 @@ func TestBinary(t *testing.T) {
 		assertNoSecretLeak(t, got)
 	})
 }
+
+// BenchmarkBinaryDispatchConfigChanged is the same dispatch as
+// BenchmarkDispatchConfigChanged, through the compiled binary: process
+// start, and one hook-tool process plus one RPC per tool call.
+func BenchmarkBinaryDispatchConfigChanged(b *testing.B) {
+	dispatch := filepath.Join(b.TempDir(), charmpack.DispatchName)
+	if err := charmpack.Build(b.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
+		b.Fatal(err)
+	}
+	ctx := newContext(b)
+	in := charmtest.State{Leader: true, Config: genericConfig(), Relations: []charmtest.Relation{kratosRelation(registered(genericID, redirectOK), nil)}}
+	ev := charmtest.Hook(charm.ConfigChanged)
+	b.ResetTimer()
+	for b.Loop() {
+		if out := ctx.RunBinary(b, dispatch, ev, in); out.Err != nil {
+			b.Fatal(out.Err)
+		}
+	}
+}
