@@ -126,7 +126,7 @@ func Binary(t testing.TB) string {
 	if err != nil {
 		cache = os.TempDir()
 	}
-	dir := filepath.Join(cache, "identity-platform-charms")
+	dir := filepath.Join(cache, "identity-platform-go-charms")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("pebbletest: %v", err)
 	}
