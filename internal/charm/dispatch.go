@@ -139,10 +139,10 @@ func Main(ch Charm) {
 	}
 	if err := Dispatch(context.Background(), rt, ch); err != nil {
 		// The message reaches the unit's log and debug-log; handlers must
-		// not wrap secret content into errors.
-		logErr := hooktool.New(rt.Tools).Log(context.Background(), hooktool.LevelError, err.Error())
+		// not wrap secret content into errors. Stderr still carries it
+		// when juju-log itself fails, so that failure is not reported.
+		_ = hooktool.New(rt.Tools).Log(context.Background(), hooktool.LevelError, err.Error())
 		fmt.Fprintln(os.Stderr, "ERROR", err)
-		_ = logErr
 		os.Exit(1)
 	}
 }

@@ -41,14 +41,14 @@ func kvArgs(tool string, data map[string]string) (args []string, stdin []byte, e
 			useFile = true
 		}
 	}
+	sort.Strings(keys)
 	if useFile || total > MaxArgBytes {
-		doc, err := settingsYAML(data)
+		doc, err := settingsYAML(keys, data)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: encode settings file: %w", tool, err)
 		}
 		return []string{"--file", "-"}, doc, nil
 	}
-	sort.Strings(keys)
 	args = make([]string, len(keys))
 	for i, k := range keys {
 		args[i] = k + "=" + data[k]
@@ -67,12 +67,8 @@ func argSafe(k, v string) bool {
 // nothing is read as a number, a boolean, null or the merge key "<<".
 // Values are left to yaml.v3, which quotes what YAML 1.1 could misread and
 // writes non-UTF-8 bytes as !!binary, which yaml.v2 decodes into a string.
-func settingsYAML(data map[string]string) ([]byte, error) {
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// keys are data's keys, sorted.
+func settingsYAML(keys []string, data map[string]string) ([]byte, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode}
 	for _, k := range keys {
 		var v yaml.Node
