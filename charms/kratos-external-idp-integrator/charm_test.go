@@ -151,7 +151,7 @@ func TestReconcile(t *testing.T) {
 		leader:     true,
 		config:     genericConfig(),
 		relations:  []charmtest.Relation{kratosRelation(map[string]string{"providers": `{"oops"`}, nil)},
-		wantStatus: charmtest.Status{Name: "waiting", Message: msgWaiting + " (malformed data from kratos: providers: not a JSON list of objects: unexpected end of JSON input)"},
+		wantStatus: charmtest.Status{Name: "waiting", Message: msgWaiting + " (malformed data from kratos: key \"providers\": not a JSON list of objects: unexpected end of JSON input)"},
 		wantBag:    map[string]string{"providers": genericGolden},
 		wantLog:    "WARNING malformed data from kratos",
 	}, {
@@ -357,7 +357,7 @@ func TestGetRedirectURIAction(t *testing.T) {
 		name:        "malformed data",
 		leader:      true,
 		relations:   []charmtest.Relation{kratosRelation(map[string]string{"providers": `[{"provider_id":"x"}]`}, nil)},
-		wantFailure: msgNoRedirectURI + ": malformed data from kratos: providers[0]: redirect_uri is required",
+		wantFailure: msgNoRedirectURI + ": malformed data from kratos: key \"providers\": item 0: redirect_uri is required",
 	}}
 	ctx := newContext(t)
 	for _, tt := range tests {

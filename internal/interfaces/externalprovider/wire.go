@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/identity-platform-go/charms/internal/interfaces/databag"
 )
 
 // field is one wire key of a provider, in the order pydantic serializes
@@ -139,13 +141,13 @@ func writeString(b *bytes.Buffer, s string) {
 func DecodeProviders(raw string) ([]Provider, error) {
 	var items []map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &items); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON list of objects: %w", DataKey, err)
+		return nil, databag.Errorf(DataKey, "not a JSON list of objects: %w", err)
 	}
 	out := make([]Provider, 0, len(items))
 	for i, item := range items {
 		p, err := decodeProvider(item)
 		if err != nil {
-			return nil, fmt.Errorf("%s[%d]: %w", DataKey, i, err)
+			return nil, databag.Errorf(DataKey, "item %d: %w", i, err)
 		}
 		out = append(out, p)
 	}
@@ -238,7 +240,7 @@ func EncodeRegistrations(regs []Registration) string {
 func DecodeRegistrations(raw string) ([]Registration, error) {
 	var items []map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &items); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON list of objects: %w", DataKey, err)
+		return nil, databag.Errorf(DataKey, "not a JSON list of objects: %w", err)
 	}
 	out := make([]Registration, 0, len(items))
 	for i, item := range items {
@@ -249,10 +251,10 @@ func DecodeRegistrations(raw string) ([]Registration, error) {
 		}{{"provider_id", &r.ProviderID}, {"redirect_uri", &r.RedirectURI}} {
 			raw, ok := item[f.key]
 			if !ok {
-				return nil, fmt.Errorf("%s[%d]: %s is required", DataKey, i, f.key)
+				return nil, databag.Errorf(DataKey, "item %d: %s is required", i, f.key)
 			}
 			if err := json.Unmarshal(raw, f.dst); err != nil || string(raw) == "null" {
-				return nil, fmt.Errorf("%s[%d]: %s must be a string", DataKey, i, f.key)
+				return nil, databag.Errorf(DataKey, "item %d: %s must be a string", i, f.key)
 			}
 		}
 		out = append(out, r)

@@ -119,8 +119,8 @@ func TestDecodeProvidersRejects(t *testing.T) {
 	tests := []struct {
 		raw, wantKey, wantErr string
 	}{
-		{`{}`, "", "providers: not a JSON list"},
-		{`[null]`, "", "providers[0]: is null"},
+		{`{}`, "", `key "providers": not a JSON list`},
+		{`[null]`, "", `key "providers": item 0: is null`},
 		{`[{"provider":"twitch","client_id":"c","client_secret":"s"}]`, "provider", `"twitch" is not supported`},
 		{`[{"provider":"yander","client_id":"c","client_secret":"s"}]`, "provider", `"yander" is not supported`},
 		{`[{"client_id":"c"}]`, "provider", "provider is required"},
