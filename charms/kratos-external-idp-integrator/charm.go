@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/hooktool"
@@ -48,10 +47,6 @@ func (integrator) Reconcile(c *charm.Context) error {
 		}
 	}
 
-	leader, err := c.Tools.IsLeader(ctx)
-	if err != nil {
-		return fmt.Errorf("checking leadership: %w", err)
-	}
 	relIDs, err := c.RelationIDs(endpoint)
 	if err != nil {
 		return fmt.Errorf("listing %s relations: %w", endpoint, err)
@@ -60,20 +55,12 @@ func (integrator) Reconcile(c *charm.Context) error {
 	// What Kratos should see: the provider, or nothing at all when the
 	// configuration is invalid or disabled, so that a broken provider can
 	// never reach Kratos' config.
-	desired := ""
+	var desired []externalprovider.Provider
 	if cfgErr == nil && set.enabled {
-		desired, err = externalprovider.EncodeProviders([]externalprovider.Provider{set.provider})
-		if err != nil {
-			// parseSettings validated the provider; this is a bug.
-			return fmt.Errorf("encoding provider: %w", err)
-		}
+		desired = []externalprovider.Provider{set.provider}
 	}
-	if leader {
-		for _, id := range relIDs {
-			if err := c.Tools.RelationSet(ctx, id, true, map[string]string{externalprovider.DataKey: desired}); err != nil {
-				return fmt.Errorf("writing %s relation %d: %w", endpoint, id, err)
-			}
-		}
+	if err := externalprovider.PublishProviders(c, endpoint, desired); err != nil {
+		return err
 	}
 
 	status, err := unitStatus(c, set, cfgErr, relIDs)
@@ -94,7 +81,7 @@ func unitStatus(c *charm.Context, set settings, cfgErr error, relIDs []int) (hoo
 	case !set.enabled:
 		return hooktool.Status{Name: hooktool.StatusActive, Message: msgDisabled}, nil
 	}
-	uri, err := registeredRedirectURI(c, relIDs, set.provider.ID)
+	uri, err := registeredRedirectURI(c, set.provider.ID)
 	var bad *malformedError
 	switch {
 	case errors.As(err, &bad):
@@ -124,31 +111,18 @@ func (e *malformedError) Error() string {
 // empty; "" when there is none yet. Any unit may read the remote
 // application's databag, so non-leaders report the truth too (the
 // reference charm's non-leaders always wait).
-func registeredRedirectURI(c *charm.Context, relIDs []int, providerID string) (string, error) {
-	ctx := c.Context()
-	for _, id := range relIDs {
-		app, err := c.Tools.RelationRemoteApp(ctx, id)
-		if err != nil {
-			return "", fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
+func registeredRedirectURI(c *charm.Context, providerID string) (string, error) {
+	remotes, err := externalprovider.Registrations(c, endpoint)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range remotes {
+		if r.Err != nil {
+			return "", &malformedError{app: r.App, err: r.Err}
 		}
-		if app == "" {
-			continue
-		}
-		data, err := c.Tools.RelationGet(ctx, id, app, true)
-		if err != nil {
-			return "", fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
-		}
-		raw := data[externalprovider.DataKey]
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
-		regs, err := externalprovider.DecodeRegistrations(raw)
-		if err != nil {
-			return "", &malformedError{app: app, err: err}
-		}
-		for _, r := range regs {
-			if providerID == "" || r.ProviderID == providerID {
-				return r.RedirectURI, nil
+		for _, reg := range r.Items {
+			if providerID == "" || reg.ProviderID == providerID {
+				return reg.RedirectURI, nil
 			}
 		}
 	}
@@ -158,10 +132,6 @@ func registeredRedirectURI(c *charm.Context, relIDs []int, providerID string) (s
 // getRedirectURI is the get-redirect-uri action.
 func getRedirectURI(c *charm.Context) error {
 	ctx := c.Context()
-	relIDs, err := c.RelationIDs(endpoint)
-	if err != nil {
-		return fmt.Errorf("listing %s relations: %w", endpoint, err)
-	}
 	cfg, err := c.Tools.ConfigGetAll(ctx)
 	if err != nil {
 		return fmt.Errorf("reading config: %w", err)
@@ -170,7 +140,7 @@ func getRedirectURI(c *charm.Context) error {
 	if set, err := parseSettings(cfg); err == nil {
 		providerID = set.provider.ID
 	}
-	uri, err := registeredRedirectURI(c, relIDs, providerID)
+	uri, err := registeredRedirectURI(c, providerID)
 	var bad *malformedError
 	switch {
 	case errors.As(err, &bad):

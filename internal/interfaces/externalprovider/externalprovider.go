@@ -12,6 +12,17 @@
 // Client secrets travel in plain relation data: that is the interface as
 // Canonical's charms define it, and changing it would break mixing our
 // charms with theirs.
+//
+// Charms use PublishProviders and Registrations (integrator) or Providers
+// and PublishRegistrations (Kratos); the Encode and Decode functions are
+// the wire format underneath.
+//
+// Upstream: canonical/kratos-external-idp-integrator
+// lib/charms/kratos_external_idp_integrator/v1/kratos_external_provider.py
+// (the library both reference charms vendor); the older draft spec
+// canonical/charm-relation-interfaces interfaces/kratos_external_idp/v0/
+// describes a different, incompatible format (see
+// ../shared/reference/kratos-and-idp-integrator.md §3).
 package externalprovider
 
 import (
