@@ -614,6 +614,12 @@ func (h *hookContext) commitSecrets() {
 		s := h.secret(id)
 		applyFieldsToSecret(s, u.secretFields)
 		if u.value != nil {
+			if s.TrackedRevision > 0 && s.TrackedContent == nil {
+				// This unit (an owner that read it) keeps tracking the
+				// revision it saw: keep that content, or the State out
+				// would not be a valid State in.
+				s.TrackedContent = s.Content
+			}
 			s.Revision++
 			s.Content = decodeContent(u.value)
 		}
