@@ -7,10 +7,18 @@
 // Upstream: canonical/charm-relation-interfaces:
 // interfaces/postgresql_client/v0/{README.md,schema.py};
 // canonical/data-platform-libs: lib/charms/data_platform_libs/v0/data_interfaces.py
-// (DatabaseRequires / DatabaseProvides; checked against LIBPATCH 59, and
-// unchanged on the wire since LIBPATCH 50, the copy in Canonical's Hydra;
-// postgresql-k8s ships LIBPATCH 58); canonical/postgresql-k8s-operator:
-// src/relations/postgresql_provider.py for what the provider publishes.
+// (DatabaseRequires / DatabaseProvides, read at LIBPATCH 59; a same-model
+// database relation carries the same bytes from LIBPATCH 50, the copy in
+// Canonical's Hydra, to 59; postgresql-k8s ships 58);
+// canonical/postgresql-k8s-operator: src/relations/postgresql_provider.py
+// for what the provider publishes.
+//
+// Not spoken: the cross-model additions of LIBPATCH 59 (the provider's
+// "encryption-secret" and Fernet-encrypted mtls-cert; the requirer then
+// omits mtls-cert from provided-secrets), relation statuses ("status"),
+// "prefix-databases", subordinate "subordinated"/"state", and entity
+// (custom role) answers; entity requests are decoded so a provider can
+// refuse them.
 //
 // # Requirer → provider
 //

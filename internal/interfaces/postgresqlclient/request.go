@@ -41,7 +41,10 @@ const (
 )
 
 // requirerSecretFields is the library's RequirerData.SECRET_FIELDS, in
-// its order: what a requirer asks to receive as secrets by default.
+// its order: what a requirer asks to receive as secrets by default. On
+// the wire it is json.dumps'ed with ", " separators (the reference notes
+// print it compact; the library's set_encoded_field uses json.dumps'
+// defaults).
 var requirerSecretFields = [...]string{
 	"username", "password", "tls", "tls-ca", "uris", "read-only-uris", "entity-name", "entity-password",
 }
@@ -52,7 +55,9 @@ func DefaultRequestedSecrets() []string { return slices.Clone(requirerSecretFiel
 
 // DefaultProvidedSecrets returns what the library's requirer writes as
 // provided-secrets in a same-model relation: the SECRET_LABEL_MAP fields
-// it does not request, i.e. ["mtls-cert"] (a fresh slice).
+// it does not request, i.e. ["mtls-cert"] (a fresh slice). The reference
+// notes do not list this key; the library writes it (app and unit bag)
+// since LIBPATCH 44, so we do too.
 func DefaultProvidedSecrets() []string { return []string{"mtls-cert"} }
 
 // Request is what a requirer asks for.
