@@ -196,6 +196,7 @@ func (c *Context) begin(t testing.TB, ev charm.Event, in State, action *actionDa
 	}
 
 	h := newHookContext(meta, c.UnitNumber, env.CharmDir, ev, &st, config)
+	h.modelUUID = env.ModelUUID
 	h.action = action
 	return &run{st: &st, h: h, env: env, vars: vars, action: action}
 }

@@ -39,6 +39,8 @@ type hookContext struct {
 	st      *State
 	config  map[string]any
 	roles   map[string]string // endpoint -> provider | requirer | peer
+	// modelUUID is the source of the secret URIs secret-add prints.
+	modelUUID string
 
 	relations map[int]*relation
 

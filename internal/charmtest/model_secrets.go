@@ -374,7 +374,10 @@ func (h *hookContext) CreateSecret(a jujuc.SecretCreateArgs) (*jujuc.SecretURI, 
 			}
 		}
 	}
+	// Juju 3.6's controller makes secret URIs with the model as their
+	// source, so secret-add prints secret://<model-uuid>/<id>.
 	uri := jujuc.NewSecretURI()
+	uri.SourceUUID = h.modelUUID
 	c := &secretCreate{uri: uri, owner: a.Owner, value: a.Value}
 	c.merge(a.SecretUpdateArgs)
 	delete(sc.deletes, uri.ID)
