@@ -95,6 +95,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logf = func(string, ...any) {}
 	}
 	var err error
+	if c.Pebble, err = realPath(c.Pebble); err != nil {
+		return c, fmt.Errorf("config: pebble binary: %w", err)
+	}
+	if fi, err := os.Stat(c.Pebble); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		return c, fmt.Errorf("config: pebble binary %s is not an executable file", c.Pebble)
+	}
 	for _, dir := range []*string{&c.StateDir, &c.RunDir} {
 		if err := os.MkdirAll(*dir, 0o755); err != nil {
 			return c, fmt.Errorf("config: %w", err)
@@ -102,12 +108,6 @@ func (c Config) withDefaults() (Config, error) {
 		if *dir, err = realPath(*dir); err != nil {
 			return c, fmt.Errorf("config: %w", err)
 		}
-	}
-	if c.Pebble, err = realPath(c.Pebble); err != nil {
-		return c, fmt.Errorf("config: pebble binary: %w", err)
-	}
-	if fi, err := os.Stat(c.Pebble); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
-		return c, fmt.Errorf("config: pebble binary %s is not an executable file", c.Pebble)
 	}
 	return c, nil
 }

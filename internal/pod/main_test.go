@@ -163,12 +163,12 @@ func newTestConfig(t testing.TB) (testConfig, func()) {
 }
 
 // openTestRuntime opens a runtime on the first free test bridge
-// "ipgct<n>" with subnet 10.213.<100+n>.0/24.
-func openTestRuntime(t testing.TB) (*Runtime, testConfig, func()) {
+// "ipgct<n>", n >= first, with subnet 10.213.<100+n>.0/24.
+func openTestRuntime(t testing.TB, first int) (*Runtime, testConfig, func()) {
 	t.Helper()
 	tc, cleanup := newTestConfig(t)
 	var errs []string
-	for n := range 100 {
+	for n := first; n < 150; n++ {
 		tc.Bridge = fmt.Sprintf("ipgct%d", n)
 		tc.Subnet = netip.MustParsePrefix(fmt.Sprintf("10.213.%d.0/24", 100+n))
 		cfg := tc.config()
@@ -206,7 +206,7 @@ func testRuntime(t testing.TB) *Runtime {
 	requireRoot(t)
 	shared.once.Do(func() {
 		var cleanup func()
-		shared.rt, _, cleanup = openTestRuntime(t)
+		shared.rt, _, cleanup = openTestRuntime(t, 0)
 		shared.cleanup = sync.OnceFunc(cleanup)
 	})
 	if shared.rt == nil {

@@ -467,8 +467,9 @@ func TestDestroyLeavesNothing(t *testing.T) {
 func TestKilledRuntimeIsCleanedUp(t *testing.T) {
 	t.Parallel()
 	requireRoot(t)
-	// Take a bridge no one uses, then hand it to the child.
-	rt, tc, cleanup := openTestRuntime(t)
+	// Take a bridge no one uses, then hand it to the child (from numbers
+	// the shared runtime, opened by a parallel test, does not probe).
+	rt, tc, cleanup := openTestRuntime(t, 50)
 	if err := rt.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,12 @@ func Open(cfg Config) (*Runtime, error) {
 	}
 	// One runtime per bridge: an abstract unix socket, released by the
 	// kernel when the process dies, and leaving no file behind.
-	if rt.bridgeLock, err = net.Listen("unix", "@"+Prefix+"-runtime-"+cfg.Bridge); err != nil {
+	err = retryBusy(func() error {
+		var err error
+		rt.bridgeLock, err = net.Listen("unix", "@"+Prefix+"-runtime-"+cfg.Bridge)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("bridge %s: another pod runtime uses it: %w", cfg.Bridge, err)
 	}
 	if err := rt.net.checkSubnetFree(); err != nil {
@@ -157,12 +162,30 @@ func (rt *Runtime) lock(path string) error {
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := retryBusy(func() error { return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) }); err != nil {
 		_ = f.Close()
 		return fmt.Errorf("lock %s: another pod runtime uses this state directory or bridge: %w", path, err)
 	}
 	rt.locks = append(rt.locks, f)
 	return nil
+}
+
+// lockWait is how long Open waits for a busy lock. A runtime that has
+// just closed may still be named by a descriptor: a process forked by its
+// program (say, a container init of another runtime) shares the lock's
+// open file until it reaches exec.
+const lockWait = time.Second
+
+// retryBusy calls lock until it succeeds or lockWait has passed.
+func retryBusy(lock func() error) error {
+	deadline := time.Now().Add(lockWait)
+	for {
+		err := lock()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (rt *Runtime) unlock() {
