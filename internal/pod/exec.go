@@ -40,10 +40,13 @@ const execWaitDelay = 2 * time.Second
 // Exec runs a process in the named container — in its mount, UTS, PID and
 // network namespaces and the pod's cgroup — and returns its exit status
 // (128+n when killed by signal n, as a shell reports it; 126 or 127 when
-// the command cannot be executed or is not found). The error is for a
-// process that could not be started (pod not running, no such container,
-// unknown user) or whose context ended: the process group is then killed
-// and the error wraps ctx.Err().
+// the command cannot be executed or is not found; 1, with a message on
+// Stderr, in the unlikely case nsenter cannot enter the namespaces). The
+// error is for a process that could not be started (pod not running, no
+// such container, unknown user) or whose context ended: the process group
+// is then killed and the error wraps ctx.Err(). When the process leaves a
+// daemon holding its stdout or stderr, Exec returns 2s after the process
+// exits and the daemon's later output is lost.
 //
 // It runs nsenter(1) rather than entering the namespaces itself: a Go
 // process is multi-threaded and setns(2) refuses to move it into another

@@ -425,8 +425,9 @@ func mountDev() error {
 // writeNetworkFiles installs the pod's /etc/hosts (bound read-only from
 // the runtime's file, which the runtime rewrites in place as units come
 // and go), /etc/hostname and an /etc/resolv.conf without name servers:
-// pods reach no DNS server, and with none configured glibc fails unknown
-// names at once instead of timing out.
+// pods reach no DNS server; with none configured, glibc and Go ask
+// 127.0.0.1:53 of the pod, where nothing listens, so unknown names fail at
+// once instead of timing out.
 func writeNetworkFiles(cfg initConfig) error {
 	files := map[string]string{
 		"/etc/hostname": cfg.Hostname + "\n",

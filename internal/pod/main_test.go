@@ -89,6 +89,9 @@ func runTool(args []string) int {
 type testConfig struct {
 	StateDir, RunDir, Pebble, Bridge string
 	Subnet                           netip.Prefix
+	// NoCgroup runs the pods as on a host without a writable cgroup2
+	// hierarchy: contained by their PID namespaces only.
+	NoCgroup bool
 }
 
 func (c testConfig) config() Config {
@@ -112,6 +115,9 @@ func runChild(encoded string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if tc.NoCgroup {
+		rt.cg = cgroupRoot{}
 	}
 	var report childReport
 	for unit := range 2 {
@@ -162,6 +168,12 @@ func newTestConfig(t testing.TB) (testConfig, func()) {
 	return testConfig{StateDir: state, RunDir: run, Pebble: pebbletest.Binary(t)}, cleanup
 }
 
+// logf is the tests' Config.Logf: the shared runtime outlives the test
+// that opened it, so it cannot log through t.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "pod runtime (test): "+format+"\n", args...)
+}
+
 // openTestRuntime opens a runtime on the first free test bridge
 // "ipgct<n>", n >= first, with subnet 10.213.<100+n>.0/24.
 func openTestRuntime(t testing.TB, first int) (*Runtime, testConfig, func()) {
@@ -172,7 +184,7 @@ func openTestRuntime(t testing.TB, first int) (*Runtime, testConfig, func()) {
 		tc.Bridge = fmt.Sprintf("ipgct%d", n)
 		tc.Subnet = netip.MustParsePrefix(fmt.Sprintf("10.213.%d.0/24", 100+n))
 		cfg := tc.config()
-		cfg.Logf = t.Logf
+		cfg.Logf = logf
 		rt, err := Open(cfg)
 		if err == nil {
 			return rt, tc, func() {

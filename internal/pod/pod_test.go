@@ -252,6 +252,12 @@ func TestCharmContainerAndExec(t *testing.T) {
 		}
 	}
 
+	// A daemon holding the output pipes delays Exec by execWaitDelay only.
+	start := time.Now()
+	if code, _ := run(t, p, "w", "setsid", "-f", "sleep", "1000"); code != 0 || time.Since(start) > execWaitDelay+3*time.Second {
+		t.Errorf("exec leaving a daemon: exit %d after %s", code, time.Since(start))
+	}
+
 	// Errors: unknown container or user, and a cancelled context, which
 	// kills the process group.
 	if _, err := p.Exec(context.Background(), "nope", ExecSpec{Args: []string{"true"}}); err == nil {
@@ -262,14 +268,14 @@ func TestCharmContainerAndExec(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	start := time.Now()
+	start = time.Now()
 	_, err := p.Exec(ctx, "w", ExecSpec{Args: []string{"sh", "-c", "sleep 60 & sleep 60"}})
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
 		t.Errorf("cancelled exec: %v after %s", err, time.Since(start))
 	}
 	eventually(t, func() bool {
-		out := mustRun(t, p, "w", "ps", "-e", "-o", "comm=")
-		return !strings.Contains(out, "sleep")
+		out := mustRun(t, p, "w", "ps", "-e", "-o", "args=")
+		return !strings.Contains(out, "sleep 60")
 	})
 }
 
@@ -316,6 +322,10 @@ func TestRestartKeepsStorageAndAddress(t *testing.T) {
 	}
 	mustRun(t, p, "w", "test", "-e", "/srv/data/kept")
 }
+
+// daemon starts a process in its own session that outlives the Exec (its
+// output redirected, or Exec would wait execWaitDelay for the pipes).
+const daemon = "setsid -f sleep 1000 </dev/null >/dev/null 2>&1"
 
 // podTraces are the host-visible traces of a running pod.
 type podTraces struct {
@@ -412,7 +422,7 @@ func TestDestroyLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A daemon started by a hook, in its own session, and a Pebble service.
-	mustRun(t, p, CharmContainer, "setsid", "-f", "sleep", "1000")
+	mustRun(t, p, CharmContainer, "sh", "-c", daemon)
 	api, err := workload.DialSocket(p.PebbleSocket("a"))
 	if err != nil {
 		t.Fatal(err)
@@ -467,13 +477,24 @@ func TestDestroyLeavesNothing(t *testing.T) {
 func TestKilledRuntimeIsCleanedUp(t *testing.T) {
 	t.Parallel()
 	requireRoot(t)
-	// Take a bridge no one uses, then hand it to the child (from numbers
-	// the shared runtime, opened by a parallel test, does not probe).
-	rt, tc, cleanup := openTestRuntime(t, 50)
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
+	for i, noCgroup := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoCgroup=%v", noCgroup), func(t *testing.T) {
+			t.Parallel()
+			// Take a bridge no one uses, then hand it to the child (from
+			// numbers the shared runtime, opened by a parallel test, does
+			// not probe).
+			rt, tc, cleanup := openTestRuntime(t, 50+25*i)
+			if err := rt.Close(); err != nil {
+				t.Fatal(err)
+			}
+			defer cleanup()
+			tc.NoCgroup = noCgroup
+			testKilledRuntime(t, tc)
+		})
 	}
-	defer cleanup()
+}
+
+func testKilledRuntime(t *testing.T, tc testConfig) {
 	encoded, err := json.Marshal(tc)
 	if err != nil {
 		t.Fatal(err)
@@ -499,6 +520,9 @@ func TestKilledRuntimeIsCleanedUp(t *testing.T) {
 		_ = child.Wait()
 		t.Fatalf("child report: %v\n%s", err, stderr.String())
 	}
+	if len(report.Pids) != 4 {
+		t.Fatalf("child reported %d container inits, want 4", len(report.Pids))
+	}
 	_ = child.Process.Kill()
 	_ = child.Wait()
 
@@ -509,7 +533,7 @@ func TestKilledRuntimeIsCleanedUp(t *testing.T) {
 	}
 	cfg := tc.config()
 	cfg.Logf = t.Logf
-	rt, err = Open(cfg)
+	rt, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,4 +581,44 @@ func TestOpenRefuses(t *testing.T) {
 	if _, err := rt.Create(testSpec(t, "refuse", "app", 0, CharmContainer)); err == nil {
 		t.Error("a workload container named charm was accepted")
 	}
+}
+
+// TestStopWithoutCgroup checks that PID namespaces alone contain a pod:
+// a daemon in its own session dies with the pod.
+func TestStopWithoutCgroup(t *testing.T) {
+	t.Parallel()
+	requireRoot(t)
+	rt, _, cleanup := openTestRuntime(t, 100)
+	defer cleanup()
+	cg := rt.cg
+	rt.cg = cgroupRoot{}
+	defer func() { rt.cg = cg }()
+
+	p, err := rt.Create(testSpec(t, "nocg", "app", 0, "w"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, p, CharmContainer, "sh", "-c", daemon)
+	mustRun(t, p, "w", "sh", "-c", daemon)
+	tr := tracesOf(t, p)
+	if len(tr.pids) != 4 {
+		t.Fatalf("expected 4 processes in the pod, found %v", tr.pids)
+	}
+	if err := p.Restart(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range tr.pids {
+		if alive(pid) {
+			t.Errorf("process %d survived a restart", pid)
+		}
+	}
+	tr = tracesOf(t, p)
+	netns, runDir := p.Netns(), p.runDir()
+	if err := p.Destroy(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkGone(t, rt, netns, runDir, tr.pids)
 }
