@@ -43,6 +43,17 @@ func Errorf(key, format string, args ...any) error {
 	return &KeyError{Key: key, Err: fmt.Errorf(format, args...)}
 }
 
+// MissingKey reports the key of the first *KeyError in err's chain when
+// its reason is ErrMissing: a required key the other side has not written
+// yet, which a charm waits for rather than reports as an error.
+func MissingKey(err error) (key string, ok bool) {
+	var ke *KeyError
+	if errors.As(err, &ke) && errors.Is(ke.Err, ErrMissing) {
+		return ke.Key, true
+	}
+	return "", false
+}
+
 // Required returns bag[key], or a *KeyError wrapping ErrMissing when it is
 // absent or empty (Juju does not distinguish the two: relation-set with an
 // empty value deletes the key).
@@ -71,7 +82,7 @@ func ParseBool(s string) (bool, error) {
 	case "False", "false":
 		return false, nil
 	}
-	return false, fmt.Errorf("not a boolean (want True or False): %s", quoteShort(s))
+	return false, fmt.Errorf("not a boolean (want True or False): %s", Quote(s))
 }
 
 // GetBool reads an optional boolean key; def applies when it is absent.
@@ -214,10 +225,10 @@ func PutJSON(bag map[string]string, key string, v any) error {
 	return nil
 }
 
-// quoteShort quotes s for an error message, cut to 40 bytes so that a
-// mistaken secret pasted into the wrong key does not end up whole in a
-// status message.
-func quoteShort(s string) string {
+// Quote quotes a databag value for an error message, cut to 40 bytes
+// (on a rune boundary, marked with "…") so that a mistaken secret pasted
+// into the wrong key does not end up whole in a status message.
+func Quote(s string) string {
 	const max = 40
 	if len(s) > max {
 		cut := max

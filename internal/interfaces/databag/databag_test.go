@@ -3,6 +3,7 @@ package databag
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"unicode/utf8"
 )
@@ -90,11 +91,42 @@ func TestGetJSON(t *testing.T) {
 	}
 }
 
-func TestQuoteShort(t *testing.T) {
+func TestQuote(t *testing.T) {
 	t.Parallel()
-	long := "0123456789012345678901234567890123456789é-tail"
-	if got := quoteShort(long); got != `"0123456789012345678901234567890123456789"…` {
-		t.Errorf("quoteShort = %s", got)
+	for _, tc := range []struct{ in, want string }{
+		{"", `""`},
+		{`short "one"`, `"short \"one\""`},
+		{"0123456789012345678901234567890123456789", `"0123456789012345678901234567890123456789"`},
+		{"0123456789012345678901234567890123456789é-tail", `"0123456789012345678901234567890123456789"…`},
+		// A rune across byte 40 is cut whole.
+		{"012345678901234567890123456789012345678é-tail", `"012345678901234567890123456789012345678"…`},
+	} {
+		if got := Quote(tc.in); got != tc.want {
+			t.Errorf("Quote(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestMissingKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  error
+		key  string
+		ok   bool
+	}{
+		{"nil", nil, "", false},
+		{"other error", errors.New("boom"), "", false},
+		{"missing", &KeyError{Key: "port", Err: ErrMissing}, "port", true},
+		{"wrapped missing", fmt.Errorf("reading: %w", &KeyError{Key: "port", Err: ErrMissing}), "port", true},
+		{"invalid value", Errorf("port", "not a number"), "", false},
+		// The outermost key is the one named.
+		{"nested", &KeyError{Key: "outer", Err: &KeyError{Key: "inner", Err: ErrMissing}}, "outer", true},
+	} {
+		key, ok := MissingKey(tc.err)
+		if key != tc.key || ok != tc.ok {
+			t.Errorf("%s: MissingKey = %q, %v; want %q, %v", tc.name, key, ok, tc.key, tc.ok)
+		}
 	}
 }
 
