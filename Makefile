@@ -20,6 +20,10 @@ setup: ## Check the Go toolchain and download the modules
 	@$(GO) version
 	$(GO) mod download
 
+.PHONY: workloads
+workloads: ## Build/install the local runtime's workloads into .workloads/ (Pebble, Hydra, Kratos, Traefik, PostgreSQL)
+	@GO="$(GO)" scripts/workloads.sh
+
 .PHONY: charms
 charms: ## Build build/<name>.charm for every charm and check them with Juju's own reader
 	$(GO) run ./cmd/charmpack -o $(BUILD_DIR) $(CHARMS)
