@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 )
@@ -60,20 +59,11 @@ func (requirer) Reconcile(c *charm.Context) error {
 	return c.Tools.StatusSet(c.Context(), st, false)
 }
 
-func harness(t *testing.T, ch charm.Charm, yaml string) *charmtest.Context {
-	t.Helper()
-	meta, err := charmcraft.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &charmtest.Context{Charm: ch, Meta: meta}
-}
-
 func TestHandshake(t *testing.T) {
 	t.Parallel()
 	const relID = 4
-	hydra := harness(t, provider{hydraSvc}, providerYAML)
-	kratos := harness(t, requirer{}, requirerYAML)
+	hydra := charmtest.New(t, provider{hydraSvc}, providerYAML)
+	kratos := charmtest.New(t, requirer{}, requirerYAML)
 
 	provRel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: relID, RemoteApp: "kratos",
 		RemoteUnits: map[int]map[string]string{0: {}}}
@@ -83,50 +73,35 @@ func TestHandshake(t *testing.T) {
 	reqState := charmtest.State{Relations: []charmtest.Relation{reqRel}}
 
 	// Before Hydra writes, Kratos waits and names the key.
-	out := kratos.Run(t, charmtest.RelationEvent(charm.RelationCreated, reqRel, -1), reqState)
-	if out.Err != nil {
-		t.Fatal(out.Err)
-	}
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationCreated, reqRel, -1), reqState)
 	want := charmtest.Status{Name: "waiting", Message: "hydra-endpoint-info relation: admin_endpoint not published yet"}
-	if out.State.UnitStatus != want {
-		t.Errorf("requirer before data: status %+v, want %+v", out.State.UnitStatus, want)
+	if reqState.UnitStatus != want {
+		t.Errorf("requirer before data: status %+v, want %+v", reqState.UnitStatus, want)
 	}
-	reqState = out.State
 
 	// The leader publishes on relation-created: exactly the golden pairs.
-	out = hydra.Run(t, charmtest.RelationEvent(charm.RelationCreated, provRel, -1), provState)
-	if out.Err != nil {
-		t.Fatal(out.Err)
-	}
+	provState = hydra.MustRun(t, charmtest.RelationEvent(charm.RelationCreated, provRel, -1), provState)
 	golden, _ := Encode(hydraSvc)
-	if got := out.State.Relations[0].LocalAppData; !maps.Equal(got, golden) {
+	if got := provState.Relations[0].LocalAppData; !maps.Equal(got, golden) {
 		t.Errorf("provider app databag = %v, want %v", got, golden)
 	}
-	provState = out.State
 
 	// The data crosses over; Kratos reads it.
 	reqState = charmtest.Across(provState, 0, relID, reqState)
-	out = kratos.Run(t, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), reqState)
-	if out.Err != nil {
-		t.Fatal(out.Err)
-	}
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), reqState)
 	want = charmtest.Status{Name: "active", Message: "admin " + hydraSvc.Admin + " public " + hydraSvc.Public}
-	if out.State.UnitStatus != want {
-		t.Errorf("requirer with data: status %+v, want %+v", out.State.UnitStatus, want)
+	if reqState.UnitStatus != want {
+		t.Errorf("requirer with data: status %+v, want %+v", reqState.UnitStatus, want)
 	}
-	if len(out.State.Relations[0].LocalAppData) != 0 || len(out.State.Relations[0].LocalUnitData) != 0 {
-		t.Errorf("the requirer wrote data: %+v", out.State.Relations[0])
+	if r := reqState.Relations[0]; len(r.LocalAppData) != 0 || len(r.LocalUnitData) != 0 {
+		t.Errorf("the requirer wrote data: %+v", r)
 	}
-	reqState = out.State
 
 	// relation-broken: the relation going away no longer counts.
-	out = kratos.Run(t, charmtest.RelationEvent(charm.RelationBroken, reqRel, -1), reqState)
-	if out.Err != nil {
-		t.Fatal(out.Err)
-	}
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationBroken, reqRel, -1), reqState)
 	want = charmtest.Status{Name: "blocked", Message: "Missing integration hydra-endpoint-info"}
-	if out.State.UnitStatus != want {
-		t.Errorf("requirer on relation-broken: status %+v, want %+v", out.State.UnitStatus, want)
+	if reqState.UnitStatus != want {
+		t.Errorf("requirer on relation-broken: status %+v, want %+v", reqState.UnitStatus, want)
 	}
 }
 
@@ -138,7 +113,7 @@ func TestPublishNonLeaderAndUpdates(t *testing.T) {
 	}
 	moved := Endpoints{Admin: "https://hydra.internal.example", Public: "https://hydra.internal.example"}
 
-	out := harness(t, provider{hydraSvc}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged),
+	out := charmtest.New(t, provider{hydraSvc}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged),
 		charmtest.State{Leader: false, Relations: rels})
 	if out.Err != nil {
 		t.Fatal(out.Err)
@@ -152,7 +127,7 @@ func TestPublishNonLeaderAndUpdates(t *testing.T) {
 	// The leader writes every relation, and a later change overwrites.
 	st := charmtest.State{Leader: true, Relations: rels}
 	for _, e := range []Endpoints{hydraSvc, moved} {
-		out = harness(t, provider{e}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), st)
+		out = charmtest.New(t, provider{e}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), st)
 		if out.Err != nil {
 			t.Fatal(out.Err)
 		}
@@ -166,7 +141,7 @@ func TestPublishNonLeaderAndUpdates(t *testing.T) {
 	}
 
 	// Invalid input fails the hook and writes nothing.
-	out = harness(t, provider{Endpoints{Admin: "a"}}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged),
+	out = charmtest.New(t, provider{Endpoints{Admin: "a"}}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged),
 		charmtest.State{Leader: true, Relations: rels})
 	if out.Err == nil {
 		t.Error("Publish without public_endpoint succeeded")
@@ -175,12 +150,9 @@ func TestPublishNonLeaderAndUpdates(t *testing.T) {
 
 func TestGetNoRelation(t *testing.T) {
 	t.Parallel()
-	out := harness(t, requirer{}, requirerYAML).Run(t, charmtest.Hook(charm.UpdateStatus), charmtest.State{})
-	if out.Err != nil {
-		t.Fatal(out.Err)
-	}
+	st := charmtest.New(t, requirer{}, requirerYAML).MustRun(t, charmtest.Hook(charm.UpdateStatus), charmtest.State{})
 	want := charmtest.Status{Name: "blocked", Message: "Missing integration hydra-endpoint-info"}
-	if out.State.UnitStatus != want {
-		t.Errorf("status %+v, want %+v", out.State.UnitStatus, want)
+	if st.UnitStatus != want {
+		t.Errorf("status %+v, want %+v", st.UnitStatus, want)
 	}
 }
