@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
@@ -65,28 +64,10 @@ func (requirer) Reconcile(c *charm.Context) error {
 	return c.Tools.StatusSet(c.Context(), st, false)
 }
 
-func harness(t *testing.T, ch charm.Charm, yaml string) *charmtest.Context {
-	t.Helper()
-	meta, err := charmcraft.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &charmtest.Context{Charm: ch, Meta: meta}
-}
-
-func run(t *testing.T, h *charmtest.Context, ev charm.Event, st charmtest.State) charmtest.State {
-	t.Helper()
-	out := h.Run(t, ev, st)
-	if out.Err != nil {
-		t.Fatalf("%s: %v", ev.Name, out.Err)
-	}
-	return out.State
-}
-
 func TestHandshake(t *testing.T) {
 	t.Parallel()
 	const relID = 11
-	loginUI := harness(t, requirer{}, requirerYAML)
+	loginUI := charmtest.New(t, requirer{}, requirerYAML)
 	provRel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: relID, RemoteApp: "login-ui",
 		RemoteUnits: map[int]map[string]string{0: {}}}
 	reqRel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: relID, RemoteApp: "kratos",
@@ -94,20 +75,20 @@ func TestHandshake(t *testing.T) {
 	provState := charmtest.State{Leader: true, Relations: []charmtest.Relation{provRel}}
 	reqState := charmtest.State{Relations: []charmtest.Relation{reqRel}}
 
-	reqState = run(t, loginUI, charmtest.RelationEvent(charm.RelationCreated, reqRel, -1), reqState)
+	reqState = loginUI.MustRun(t, charmtest.RelationEvent(charm.RelationCreated, reqRel, -1), reqState)
 	want := charmtest.Status{Name: "waiting", Message: "kratos-info relation: admin_endpoint not published yet"}
 	if reqState.UnitStatus != want {
 		t.Errorf("before data: status %+v, want %+v", reqState.UnitStatus, want)
 	}
 
 	// Kratos' leader publishes the golden databag on relation-created.
-	provState = run(t, harness(t, provider{kratosFull}, providerYAML), charmtest.RelationEvent(charm.RelationCreated, provRel, -1), provState)
+	provState = charmtest.New(t, provider{kratosFull}, providerYAML).MustRun(t, charmtest.RelationEvent(charm.RelationCreated, provRel, -1), provState)
 	golden, _ := Encode(kratosFull)
 	if got := provState.Relations[0].LocalAppData; !maps.Equal(got, golden) {
 		t.Errorf("provider databag = %v\nwant %v", got, golden)
 	}
 	reqState = charmtest.Across(provState, 0, relID, reqState)
-	reqState = run(t, loginUI, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), reqState)
+	reqState = loginUI.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), reqState)
 	want = charmtest.Status{Name: "active", Message: "public " + publicSvc + " mfa true flags password+totp+account_linking"}
 	if reqState.UnitStatus != want {
 		t.Errorf("with data: status %+v, want %+v", reqState.UnitStatus, want)
@@ -120,19 +101,19 @@ func TestHandshake(t *testing.T) {
 	noFlags := kratosFull
 	noFlags.FeatureFlags = nil
 	noFlags.MFAEnabled = false
-	provState = run(t, harness(t, provider{noFlags}, providerYAML), charmtest.Hook(charm.ConfigChanged), provState)
+	provState = charmtest.New(t, provider{noFlags}, providerYAML).MustRun(t, charmtest.Hook(charm.ConfigChanged), provState)
 	if _, stale := provState.Relations[0].LocalAppData[KeyFeatureFlags]; stale {
 		t.Errorf("feature_flags left in %v", provState.Relations[0].LocalAppData)
 	}
 	reqState = charmtest.Across(provState, 0, relID, reqState)
-	reqState = run(t, loginUI, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), reqState)
+	reqState = loginUI.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), reqState)
 	want = charmtest.Status{Name: "active", Message: "public " + publicSvc + " mfa false flags "}
 	if reqState.UnitStatus != want {
 		t.Errorf("without flags: status %+v, want %+v", reqState.UnitStatus, want)
 	}
 
 	// relation-broken: the relation no longer counts.
-	reqState = run(t, loginUI, charmtest.RelationEvent(charm.RelationBroken, reqRel, -1), reqState)
+	reqState = loginUI.MustRun(t, charmtest.RelationEvent(charm.RelationBroken, reqRel, -1), reqState)
 	want = charmtest.Status{Name: "blocked", Message: "Missing integration kratos-info"}
 	if reqState.UnitStatus != want {
 		t.Errorf("relation-broken: status %+v, want %+v", reqState.UnitStatus, want)
@@ -144,7 +125,7 @@ func TestGetMalformed(t *testing.T) {
 	bag, _ := Encode(kratosFull)
 	bag[KeyMFAEnabled] = "yes"
 	st := charmtest.State{Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: 2, RemoteApp: "kratos", RemoteAppData: bag}}}
-	out := harness(t, requirer{}, requirerYAML).Run(t, charmtest.Hook(charm.UpdateStatus), st)
+	out := charmtest.New(t, requirer{}, requirerYAML).Run(t, charmtest.Hook(charm.UpdateStatus), st)
 	if out.Err != nil {
 		t.Fatal(out.Err)
 	}
@@ -158,7 +139,7 @@ func TestGetMalformed(t *testing.T) {
 func TestPublishNonLeader(t *testing.T) {
 	t.Parallel()
 	st := charmtest.State{Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: 1, RemoteApp: "login-ui"}}}
-	out := harness(t, provider{kratosFull}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), st)
+	out := charmtest.New(t, provider{kratosFull}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), st)
 	if out.Err != nil {
 		t.Fatal(out.Err)
 	}
