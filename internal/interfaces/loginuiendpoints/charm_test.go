@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 )
@@ -62,29 +61,11 @@ func (requirer) Reconcile(c *charm.Context) error {
 	return c.Tools.StatusSet(c.Context(), st, false)
 }
 
-func harness(t *testing.T, ch charm.Charm, yaml string) *charmtest.Context {
-	t.Helper()
-	meta, err := charmcraft.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &charmtest.Context{Charm: ch, Meta: meta}
-}
-
-func run(t *testing.T, h *charmtest.Context, ev charm.Event, st charmtest.State) charmtest.State {
-	t.Helper()
-	out := h.Run(t, ev, st)
-	if out.Err != nil {
-		t.Fatalf("%s: %v", ev.Name, out.Err)
-	}
-	return out.State
-}
-
 func TestHandshakeTwoRelationsMerged(t *testing.T) {
 	t.Parallel()
 	partA := URLs{Login: base + "/ui/login", Consent: base + "/ui/consent"}
 	partB := URLs{Settings: base + "/ui/manage_details", Error: base + "/ui/error"}
-	kratos := harness(t, requirer{}, requirerYAML)
+	kratos := charmtest.New(t, requirer{}, requirerYAML)
 
 	provRel := func(id int) charmtest.Relation {
 		return charmtest.Relation{Endpoint: DefaultEndpoint, ID: id, RemoteApp: "kratos",
@@ -98,21 +79,21 @@ func TestHandshakeTwoRelationsMerged(t *testing.T) {
 	reqState := charmtest.State{Relations: []charmtest.Relation{relA, relB}}
 
 	// The first provider publishes on relation-created: its golden databag.
-	a := run(t, harness(t, provider{partA}, providerYAML), charmtest.RelationEvent(charm.RelationCreated, provRel(7), -1), provState(7))
+	a := charmtest.New(t, provider{partA}, providerYAML).MustRun(t, charmtest.RelationEvent(charm.RelationCreated, provRel(7), -1), provState(7))
 	if got, want := a.Relations[0].LocalAppData, Encode(partA); !maps.Equal(got, want) {
 		t.Errorf("provider A databag = %v, want %v", got, want)
 	}
 	reqState = charmtest.Across(a, 0, 7, reqState)
-	reqState = run(t, kratos, charmtest.RelationEvent(charm.RelationChanged, relA, -1), reqState)
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, relA, -1), reqState)
 	want := charmtest.Status{Name: "waiting", Message: "ui-endpoint-info relation: settings_url not published yet"}
 	if reqState.UnitStatus != want {
 		t.Errorf("with A only: status %+v, want %+v", reqState.UnitStatus, want)
 	}
 
 	// The second provider's keys complete the set.
-	b := run(t, harness(t, provider{partB}, providerYAML), charmtest.RelationEvent(charm.RelationCreated, provRel(8), -1), provState(8))
+	b := charmtest.New(t, provider{partB}, providerYAML).MustRun(t, charmtest.RelationEvent(charm.RelationCreated, provRel(8), -1), provState(8))
 	reqState = charmtest.Across(b, 0, 8, reqState)
-	reqState = run(t, kratos, charmtest.RelationEvent(charm.RelationChanged, relB, -1), reqState)
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, relB, -1), reqState)
 	want = charmtest.Status{Name: "active", Message: "login " + partA.Login + " settings " + partB.Settings + " consent " + partA.Consent}
 	if reqState.UnitStatus != want {
 		t.Errorf("merged: status %+v, want %+v", reqState.UnitStatus, want)
@@ -124,9 +105,9 @@ func TestHandshakeTwoRelationsMerged(t *testing.T) {
 	}
 
 	// B now publishes the login page too: a conflict naming key and relations.
-	b = run(t, harness(t, provider{ForBaseURL(base)}, providerYAML), charmtest.Hook(charm.ConfigChanged), b)
+	b = charmtest.New(t, provider{ForBaseURL(base)}, providerYAML).MustRun(t, charmtest.Hook(charm.ConfigChanged), b)
 	reqState = charmtest.Across(b, 0, 8, reqState)
-	reqState = run(t, kratos, charmtest.RelationEvent(charm.RelationChanged, relB, -1), reqState)
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, relB, -1), reqState)
 	want = charmtest.Status{Name: "blocked",
 		Message: `ui-endpoint-info: key "consent_url" is published by more than one relation: 7 (login-ui-a) and 8 (login-ui-b)`}
 	if reqState.UnitStatus != want {
@@ -134,7 +115,7 @@ func TestHandshakeTwoRelationsMerged(t *testing.T) {
 	}
 
 	// Breaking B resolves the conflict; A alone lacks settings_url again.
-	reqState = run(t, kratos, charmtest.RelationEvent(charm.RelationBroken, relB, -1), reqState)
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationBroken, relB, -1), reqState)
 	want = charmtest.Status{Name: "waiting", Message: "ui-endpoint-info relation: settings_url not published yet"}
 	if reqState.UnitStatus != want {
 		t.Errorf("after B broken: status %+v, want %+v", reqState.UnitStatus, want)
@@ -142,7 +123,7 @@ func TestHandshakeTwoRelationsMerged(t *testing.T) {
 
 	// Breaking A leaves no relation.
 	reqState.Relations = reqState.Relations[:1]
-	reqState = run(t, kratos, charmtest.RelationEvent(charm.RelationBroken, relA, -1), reqState)
+	reqState = kratos.MustRun(t, charmtest.RelationEvent(charm.RelationBroken, relA, -1), reqState)
 	want = charmtest.Status{Name: "blocked", Message: "Missing integration ui-endpoint-info"}
 	if reqState.UnitStatus != want {
 		t.Errorf("after A broken: status %+v, want %+v", reqState.UnitStatus, want)
@@ -163,7 +144,7 @@ func TestPublishDeletesStaleKeys(t *testing.T) {
 	urls := ForBaseURL(base)
 	urls.AccountLinkingSettings = ""
 
-	out := harness(t, provider{urls}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{Leader: true, Relations: rels})
+	out := charmtest.New(t, provider{urls}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{Leader: true, Relations: rels})
 	if out.Err != nil {
 		t.Fatal(out.Err)
 	}
@@ -174,7 +155,7 @@ func TestPublishDeletesStaleKeys(t *testing.T) {
 	}
 
 	// A non-leader writes nothing.
-	out = harness(t, provider{urls}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{Relations: rels})
+	out = charmtest.New(t, provider{urls}, providerYAML).Run(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{Relations: rels})
 	if out.Err != nil {
 		t.Fatal(out.Err)
 	}
@@ -185,7 +166,7 @@ func TestPublishDeletesStaleKeys(t *testing.T) {
 
 func TestGetUnknownRequiredKey(t *testing.T) {
 	t.Parallel()
-	h := harness(t, getter{required: []string{"loginurl"}}, requirerYAML)
+	h := charmtest.New(t, getter{required: []string{"loginurl"}}, requirerYAML)
 	out := h.Run(t, charmtest.Hook(charm.UpdateStatus), charmtest.State{})
 	if out.Err == nil {
 		t.Fatal("Get accepted an unknown required key")
