@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/identity-platform-go/charms/internal/charm"
+	"github.com/identity-platform-go/charms/internal/interfaces/relation"
 )
 
 // Remote is what one relation's remote application published: its
@@ -31,7 +32,7 @@ func PublishProviders(c *charm.Context, endpoint string, providers []Provider) e
 			return fmt.Errorf("publishing %s: %w", endpoint, err)
 		}
 	}
-	return publish(c, endpoint, -1, value)
+	return relation.PublishApp(c, endpoint, map[string]string{DataKey: value})
 }
 
 // PublishRegistrations answers on one relation of the requirer's endpoint
@@ -42,35 +43,7 @@ func PublishRegistrations(c *charm.Context, endpoint string, relationID int, reg
 	if len(regs) > 0 {
 		value = EncodeRegistrations(regs)
 	}
-	return publish(c, endpoint, relationID, value)
-}
-
-// publish writes value under DataKey on relation id, or on every relation
-// of endpoint when id is negative.
-func publish(c *charm.Context, endpoint string, id int, value string) error {
-	ids := []int{id}
-	if id < 0 {
-		var err error
-		if ids, err = c.RelationIDs(endpoint); err != nil {
-			return fmt.Errorf("publishing %s: %w", endpoint, err)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-	}
-	leader, err := c.Tools.IsLeader(c.Context())
-	if err != nil {
-		return fmt.Errorf("publishing %s: %w", endpoint, err)
-	}
-	if !leader {
-		return nil
-	}
-	for _, id := range ids {
-		if err := c.Tools.RelationSet(c.Context(), id, true, map[string]string{DataKey: value}); err != nil {
-			return fmt.Errorf("publishing %s on relation %d: %w", endpoint, id, err)
-		}
-	}
-	return nil
+	return relation.SetApp(c, endpoint, relationID, map[string]string{DataKey: value})
 }
 
 // Providers reads the providers every integrator on the requirer's
@@ -94,19 +67,12 @@ func readAll[T any](c *charm.Context, endpoint string, decode func(string) ([]T,
 	}
 	var out []Remote[T]
 	for _, id := range ids {
-		app, err := c.Tools.RelationRemoteApp(c.Context(), id)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
-		}
-		if app == "" {
-			continue
-		}
-		bag, err := c.Tools.RelationGet(c.Context(), id, app, true)
+		app, bag, err := relation.RemoteAppData(c, id)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
 		}
 		raw := bag[DataKey]
-		if strings.TrimSpace(raw) == "" {
+		if strings.TrimSpace(raw) == "" { // also when Juju names no remote app
 			continue
 		}
 		r := Remote[T]{RelationID: id, App: app}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 )
@@ -79,21 +78,12 @@ func (kratos) Reconcile(c *charm.Context) error {
 	return c.Tools.StatusSet(c.Context(), hooktool.Status{Name: hooktool.StatusActive, Message: fmt.Sprintf("providers: %s", strings.Join(names, ","))}, false)
 }
 
-func harness(t *testing.T, ch charm.Charm, yaml string) *charmtest.Context {
-	t.Helper()
-	meta, err := charmcraft.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &charmtest.Context{Charm: ch, Meta: meta}
-}
-
 func TestHandshake(t *testing.T) {
 	t.Parallel()
 	const relID = 3
 	google := Provider{Type: "google", ClientID: "cid", ClientSecret: "s3cret", Scope: []string{"profile", "email"}, ID: "google"}
-	prov := harness(t, integrator{google}, integratorYAML)
-	req := harness(t, kratos{}, kratosYAML)
+	prov := charmtest.New(t, integrator{google}, integratorYAML)
+	req := charmtest.New(t, kratos{}, kratosYAML)
 
 	p := charmtest.State{Leader: true, Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: relID, RemoteApp: "kratos", RemoteUnits: map[int]map[string]string{0: {}}}}}
 	r := charmtest.State{Leader: true, Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: relID, RemoteApp: "integrator", RemoteUnits: map[int]map[string]string{0: {}}}}}
@@ -150,7 +140,7 @@ func TestHandshake(t *testing.T) {
 
 func TestMalformedProviders(t *testing.T) {
 	t.Parallel()
-	req := harness(t, kratos{}, kratosYAML)
+	req := charmtest.New(t, kratos{}, kratosYAML)
 	rel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: 1, RemoteApp: "integrator",
 		RemoteAppData: map[string]string{DataKey: `[{"provider":"generic","client_id":"c","client_secret":"s"}]`},
 		RemoteUnits:   map[int]map[string]string{0: {}}}
@@ -168,7 +158,7 @@ func TestMalformedProviders(t *testing.T) {
 
 func TestPublishNonLeader(t *testing.T) {
 	t.Parallel()
-	prov := harness(t, integrator{Provider{Type: "github", ClientID: "c", ClientSecret: "s", ID: "github"}}, integratorYAML)
+	prov := charmtest.New(t, integrator{Provider{Type: "github", ClientID: "c", ClientSecret: "s", ID: "github"}}, integratorYAML)
 	rel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: 1, RemoteApp: "kratos"}
 	out := prov.Run(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{Relations: []charmtest.Relation{rel}})
 	if out.Err != nil {
