@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 )
@@ -104,24 +103,6 @@ func (hydraCharm) Reconcile(c *charm.Context) error {
 		return err
 	}
 	return c.Tools.StatusSet(c.Context(), hooktool.Status{Name: hooktool.StatusActive}, false)
-}
-
-func harness(t *testing.T, ch charm.Charm, yaml string) *charmtest.Context {
-	t.Helper()
-	meta, err := charmcraft.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &charmtest.Context{Charm: ch, Meta: meta}
-}
-
-func run(t *testing.T, h *charmtest.Context, ev charm.Event, st charmtest.State) charmtest.State {
-	t.Helper()
-	out := h.Run(t, ev, st)
-	if out.Err != nil {
-		t.Fatalf("%s: %v", ev.Name, out.Err)
-	}
-	return out.State
 }
 
 func relEvent(kind charm.Kind, st charmtest.State) charm.Event {
@@ -220,8 +201,8 @@ func ownedSecret(t *testing.T, st charmtest.State, label string) charmtest.Secre
 func TestHandshake(t *testing.T) {
 	t.Parallel()
 	const relID = 7
-	pg := harness(t, pgCharm{password: "first-Pa55:word"}, providerYAML)
-	hydra := harness(t, hydraCharm{}, requirerYAML)
+	pg := charmtest.New(t, pgCharm{password: "first-Pa55:word"}, providerYAML)
+	hydra := charmtest.New(t, hydraCharm{}, requirerYAML)
 	prov := charmtest.State{Leader: true, Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: relID,
 		RemoteApp: "hydra", RemoteEndpoint: RequirerEndpoint, RemoteUnits: map[int]map[string]string{0: {}}}}}
 	req := charmtest.State{Leader: true, Relations: []charmtest.Relation{{Endpoint: RequirerEndpoint, ID: relID,
@@ -229,7 +210,7 @@ func TestHandshake(t *testing.T) {
 
 	// 1. PostgreSQL sees the relation first: endpoints only (the
 	// library's guard allows them before the request).
-	prov = run(t, pg, relEvent(charm.RelationCreated, prov), prov)
+	prov = pg.MustRun(t, relEvent(charm.RelationCreated, prov), prov)
 	wantBag := map[string]string{KeyEndpoints: primary, KeyReadOnlyEndpoints: replicas, KeyData: "{}"}
 	if got := prov.Relations[0].LocalAppData; !maps.Equal(got, wantBag) {
 		t.Fatalf("provider before the request:\n got %v\nwant %v", got, wantBag)
@@ -269,7 +250,7 @@ func TestHandshake(t *testing.T) {
 
 	// 3. PostgreSQL answers: secrets created, labelled, granted; one
 	// relation-set with secret-user next to database.
-	prov = run(t, pg, relEvent(charm.RelationChanged, prov), prov)
+	prov = pg.MustRun(t, relEvent(charm.RelationChanged, prov), prov)
 	user := ownedSecret(t, prov, "database.7.user.secret")
 	tls := ownedSecret(t, prov, "database.7.tls.secret")
 	wantUser := map[string]string{"username": "relation_id_7", "password": "first-Pa55:word",
@@ -306,7 +287,7 @@ func TestHandshake(t *testing.T) {
 
 	// 4. Hydra reads the secret (labelled as the library labels it) and
 	// has its DSN.
-	req = run(t, hydra, relEvent(charm.RelationChanged, req), req)
+	req = hydra.MustRun(t, relEvent(charm.RelationChanged, req), req)
 	const wantDSN = "postgres://relation_id_7:first-Pa55%3Aword@" + primary + "/" + hydraDB
 	if req.Stored["dsn"] != wantDSN || req.UnitStatus.Name != "active" {
 		t.Errorf("requirer: dsn %q status %+v, want %q active", req.Stored["dsn"], req.UnitStatus, wantDSN)
@@ -320,7 +301,7 @@ func TestHandshake(t *testing.T) {
 	}
 
 	// 5. Nothing changed: the provider writes nothing, no new revision.
-	again := run(t, pg, relEvent(charm.RelationChanged, prov), prov)
+	again := pg.MustRun(t, relEvent(charm.RelationChanged, prov), prov)
 	if !maps.Equal(again.Relations[0].LocalAppData, prov.Relations[0].LocalAppData) ||
 		ownedSecret(t, again, "database.7.user.secret").Revision != 1 {
 		t.Error("a second Publish changed something")
@@ -328,8 +309,8 @@ func TestHandshake(t *testing.T) {
 
 	// 6. The password changes: a new revision of the same secret, same
 	// databag; Hydra follows on secret-changed.
-	pg2 := harness(t, pgCharm{password: "second"}, providerYAML)
-	prov = run(t, pg2, charmtest.Hook(charm.ConfigChanged), prov)
+	pg2 := charmtest.New(t, pgCharm{password: "second"}, providerYAML)
+	prov = pg2.MustRun(t, charmtest.Hook(charm.ConfigChanged), prov)
 	user2 := ownedSecret(t, prov, "database.7.user.secret")
 	if user2.ID != user.ID || user2.Revision != 2 || user2.Content["password"] != "second" {
 		t.Errorf("after the password change: %+v", user2)
@@ -338,14 +319,14 @@ func TestHandshake(t *testing.T) {
 		t.Errorf("secret-user moved: %v", prov.Relations[0].LocalAppData)
 	}
 	req = charmtest.Across(prov, 0, relID, req)
-	req = run(t, hydra, charmtest.SecretEvent(charm.SecretChanged, user.ID, "pg-database.7.user.secret", 2), req)
+	req = hydra.MustRun(t, charmtest.SecretEvent(charm.SecretChanged, user.ID, "pg-database.7.user.secret", 2), req)
 	if want := "postgres://relation_id_7:second@" + primary + "/" + hydraDB; req.Stored["dsn"] != want {
 		t.Errorf("dsn after the change = %q, want %q", req.Stored["dsn"], want)
 	}
 
 	// 7. The relation breaks: PostgreSQL removes both secrets, Hydra
 	// loses them and has no relation any more.
-	prov = run(t, pg2, relEvent(charm.RelationBroken, prov), prov)
+	prov = pg2.MustRun(t, relEvent(charm.RelationBroken, prov), prov)
 	for _, s := range prov.Secrets {
 		if s.Owner != "" && !s.RemovedAll {
 			t.Errorf("secret %s survives relation-broken", s.Label)
@@ -355,7 +336,7 @@ func TestHandshake(t *testing.T) {
 	if slices.ContainsFunc(req.Secrets, func(s charmtest.Secret) bool { return s.ID == user.ID }) {
 		t.Error("the requirer still holds the user secret")
 	}
-	req = run(t, hydra, relEvent(charm.RelationBroken, req), req)
+	req = hydra.MustRun(t, relEvent(charm.RelationBroken, req), req)
 	wantStatus = charmtest.Status{Name: "blocked", Message: "no pg-database relation"}
 	if req.UnitStatus != wantStatus {
 		t.Errorf("requirer after broken: %+v, want %+v", req.UnitStatus, wantStatus)
@@ -413,7 +394,7 @@ func TestPublishGuards(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := harness(t, callCharm(tt.call), providerYAML)
+			h := charmtest.New(t, callCharm(tt.call), providerYAML)
 			st := charmtest.State{Leader: tt.leader, Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: 3,
 				RemoteApp: "app", RemoteAppData: tt.remote, LocalAppData: tt.local, RemoteUnits: map[int]map[string]string{0: {}}}}}
 			out := h.Run(t, charmtest.Hook(charm.UpdateStatus), st)
@@ -454,7 +435,7 @@ func (f callCharm) Reconcile(c *charm.Context) error { return f(c) }
 func TestPublishMovesFields(t *testing.T) {
 	t.Parallel()
 	full := Response{Database: "d", Endpoints: primary, Username: "u", Password: "p", TLS: true, TLSCA: "CA"}
-	h := harness(t, callCharm(func(c *charm.Context) error {
+	h := charmtest.New(t, callCharm(func(c *charm.Context) error {
 		r := full
 		if st, _, _ := c.Tools.StateGet(c.Context(), "tls-off"); st != "" {
 			r.TLS, r.TLSCA = false, ""
@@ -464,13 +445,13 @@ func TestPublishMovesFields(t *testing.T) {
 	st := charmtest.State{Leader: true, Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: 3, RemoteApp: "app",
 		RemoteAppData: map[string]string{KeyDatabase: "d", KeyRequestedSecrets: `["username", "password", "tls-ca"]`},
 		RemoteUnits:   map[int]map[string]string{0: {}}}}}
-	st = run(t, h, charmtest.Hook(charm.UpdateStatus), st)
+	st = h.MustRun(t, charmtest.Hook(charm.UpdateStatus), st)
 	tls := ownedSecret(t, st, "database.3.tls.secret")
 	if !maps.Equal(tls.Content, map[string]string{"tls-ca": "CA"}) || st.Relations[0].LocalAppData[KeyTLS] != "True" {
 		t.Fatalf("tls secret %v, bag %v", tls.Content, st.Relations[0].LocalAppData)
 	}
 	st.Stored = map[string]string{"tls-off": "yes"}
-	st = run(t, h, charmtest.Hook(charm.UpdateStatus), st)
+	st = h.MustRun(t, charmtest.Hook(charm.UpdateStatus), st)
 	for _, s := range st.Secrets {
 		if s.ID == tls.ID && !s.RemovedAll {
 			t.Errorf("the emptied tls secret was kept: %+v", s)
@@ -536,13 +517,13 @@ func TestRequirerReadsPythonProvider(t *testing.T) {
 			t.Parallel()
 			var got Credentials
 			var gotErr error
-			h := harness(t, callCharm(func(c *charm.Context) error {
+			h := charmtest.New(t, callCharm(func(c *charm.Context) error {
 				got, gotErr = ReadCredentials(c, RequirerEndpoint)
 				return nil
 			}), requirerYAML)
 			st := charmtest.State{Relations: []charmtest.Relation{{Endpoint: RequirerEndpoint, ID: 7, RemoteApp: "postgresql-k8s",
 				RemoteAppData: tt.bag, RemoteUnits: map[int]map[string]string{0: {}}}}, Secrets: tt.secrets}
-			out := run(t, h, relEvent(charm.RelationChanged, st), st)
+			out := h.MustRun(t, relEvent(charm.RelationChanged, st), st)
 			if tt.wantErr != "" {
 				if gotErr == nil || gotErr.Error() != tt.wantErr {
 					t.Fatalf("err = %v, want %s", gotErr, tt.wantErr)
@@ -569,7 +550,7 @@ func TestRequirerReadsPythonProvider(t *testing.T) {
 func TestRequests(t *testing.T) {
 	t.Parallel()
 	var got []DatabaseRequest
-	h := harness(t, callCharm(func(c *charm.Context) error {
+	h := charmtest.New(t, callCharm(func(c *charm.Context) error {
 		var err error
 		got, err = Requests(c, DefaultEndpoint)
 		return err
@@ -585,7 +566,7 @@ func TestRequests(t *testing.T) {
 		rel(2, "kratos", nil),
 		rel(7, "odd", map[string]string{KeyDatabase: "ab*"}),
 	}}
-	run(t, h, charmtest.RelationEvent(charm.RelationBroken, st.Relations[0], -1), st)
+	h.MustRun(t, charmtest.RelationEvent(charm.RelationBroken, st.Relations[0], -1), st)
 	if len(got) != 3 {
 		t.Fatalf("Requests = %+v, want 3 (the broken relation left out)", got)
 	}
@@ -607,16 +588,16 @@ func TestRequests(t *testing.T) {
 // secret-<group> keys deleted, other keys kept.
 func TestRevokeLive(t *testing.T) {
 	t.Parallel()
-	pg := harness(t, pgCharm{password: "pw"}, providerYAML)
+	pg := charmtest.New(t, pgCharm{password: "pw"}, providerYAML)
 	hydraApp, _, _ := EncodeRequest(Request{Database: hydraDB})
 	st := charmtest.State{Leader: true, Relations: []charmtest.Relation{{Endpoint: DefaultEndpoint, ID: 4, RemoteApp: "hydra",
 		RemoteAppData: hydraApp, RemoteUnits: map[int]map[string]string{0: {}}}}}
-	st = run(t, pg, charmtest.Hook(charm.UpdateStatus), st)
+	st = pg.MustRun(t, charmtest.Hook(charm.UpdateStatus), st)
 	if len(st.Secrets) != 2 {
 		t.Fatalf("secrets = %+v", st.Secrets)
 	}
-	revoke := harness(t, callCharm(func(c *charm.Context) error { return Revoke(c, DefaultEndpoint, 4) }), providerYAML)
-	st = run(t, revoke, charmtest.Hook(charm.UpdateStatus), st)
+	revoke := charmtest.New(t, callCharm(func(c *charm.Context) error { return Revoke(c, DefaultEndpoint, 4) }), providerYAML)
+	st = revoke.MustRun(t, charmtest.Hook(charm.UpdateStatus), st)
 	for _, s := range st.Secrets {
 		if !s.RemovedAll {
 			t.Errorf("secret %s kept", s.Label)
@@ -635,23 +616,23 @@ func TestRevokeLive(t *testing.T) {
 
 func TestRequestDatabaseNonLeader(t *testing.T) {
 	t.Parallel()
-	hydra := harness(t, hydraCharm{}, requirerYAML)
+	hydra := charmtest.New(t, hydraCharm{}, requirerYAML)
 	st := charmtest.State{Relations: []charmtest.Relation{{Endpoint: RequirerEndpoint, ID: 3, RemoteApp: "postgresql-k8s",
 		RemoteUnits: map[int]map[string]string{0: {}}}}}
-	st = run(t, hydra, relEvent(charm.RelationCreated, st), st)
+	st = hydra.MustRun(t, relEvent(charm.RelationCreated, st), st)
 	if len(st.Relations[0].LocalAppData) != 0 || len(st.Relations[0].LocalUnitData) != 0 {
 		t.Errorf("a non-leader wrote %+v", st.Relations[0])
 	}
 	// The leader changes its request: the dropped key goes.
 	st.Leader = true
-	st = run(t, hydra, relEvent(charm.RelationChanged, st), st)
+	st = hydra.MustRun(t, relEvent(charm.RelationChanged, st), st)
 	if st.Relations[0].LocalAppData[KeyExtraUserRoles] != "SUPERUSER" {
 		t.Fatalf("leader request: %v", st.Relations[0].LocalAppData)
 	}
-	plain := harness(t, callCharm(func(c *charm.Context) error {
+	plain := charmtest.New(t, callCharm(func(c *charm.Context) error {
 		return RequestDatabase(c, RequirerEndpoint, Request{Database: hydraDB})
 	}), requirerYAML)
-	st = run(t, plain, relEvent(charm.RelationChanged, st), st)
+	st = plain.MustRun(t, relEvent(charm.RelationChanged, st), st)
 	if _, ok := st.Relations[0].LocalAppData[KeyExtraUserRoles]; ok {
 		t.Errorf("extra-user-roles kept: %v", st.Relations[0].LocalAppData)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/relation"
 )
 
 // ErrPremature is the library's PrematureDataAccessError: nothing but
@@ -33,8 +34,8 @@ type DatabaseRequest struct {
 
 // Pending reports whether the requirer has not asked for a database yet.
 func (r DatabaseRequest) Pending() bool {
-	var ke *databag.KeyError
-	return errors.As(r.Err, &ke) && ke.Key == KeyDatabase && errors.Is(ke.Err, databag.ErrMissing)
+	key, missing := databag.MissingKey(r.Err)
+	return missing && key == KeyDatabase
 }
 
 // Requests reads the request on every live relation of the provider's
@@ -48,7 +49,7 @@ func Requests(c *charm.Context, endpoint string) ([]DatabaseRequest, error) {
 	}
 	out := make([]DatabaseRequest, 0, len(ids))
 	for _, id := range ids {
-		app, bag, err := remoteAppData(c, id)
+		app, bag, err := relation.RemoteAppData(c, id)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
 		}
@@ -57,23 +58,6 @@ func Requests(c *charm.Context, endpoint string) ([]DatabaseRequest, error) {
 		out = append(out, req)
 	}
 	return out, nil
-}
-
-// remoteAppData returns the remote application of relation id and its
-// application databag.
-func remoteAppData(c *charm.Context, id int) (string, map[string]string, error) {
-	app, err := c.Tools.RelationRemoteApp(c.Context(), id)
-	if err != nil {
-		return "", nil, err
-	}
-	if app == "" {
-		return "", map[string]string{}, nil
-	}
-	bag, err := c.Tools.RelationGet(c.Context(), id, app, true)
-	if err != nil {
-		return "", nil, err
-	}
-	return app, bag, nil
 }
 
 // Publish answers the request on relation relID of the provider's
@@ -124,7 +108,7 @@ func publish(c *charm.Context, endpoint string, relID int, fields map[string]str
 	if !leader {
 		return nil
 	}
-	remoteApp, remote, err := remoteAppData(c, relID)
+	remoteApp, remote, err := relation.RemoteAppData(c, relID)
 	if err != nil {
 		return wrap(err)
 	}

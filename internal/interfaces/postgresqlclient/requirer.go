@@ -10,6 +10,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/relation"
 )
 
 // RequestDatabase asks for req on every live relation of the requirer's
@@ -31,11 +32,7 @@ func RequestDatabase(c *charm.Context, endpoint string, req Request) error {
 	if err != nil || !leader {
 		return wrapIf(err, "requesting a database on %s", endpoint)
 	}
-	for _, k := range requestKeys {
-		if _, ok := app[k]; !ok {
-			app[k] = ""
-		}
-	}
+	app = relation.ClearMissing(app, requestKeys[:]...)
 	for _, id := range ids {
 		for _, w := range []struct {
 			owner string
@@ -116,36 +113,10 @@ func (cr Credentials) DSN() (string, error) {
 }
 
 // NotReadyError is a requirer's view of a database that is not usable
-// yet. Its message names the endpoint and what is missing, never a
-// secret; charms report it as a waiting (or, with NoRelation, blocked)
+// yet. Its message names the endpoint and what is missing (Reason), never
+// a secret; charms report it as a waiting (or, with NoRelation, blocked)
 // status.
-type NotReadyError struct {
-	Endpoint string
-	// RelationID is -1 when there is no relation.
-	RelationID int
-	// Key is the missing databag key, when one is.
-	Key    string
-	Reason string
-}
-
-func (e *NotReadyError) Error() string {
-	if e.NoRelation() {
-		return fmt.Sprintf("no %s relation", e.Endpoint)
-	}
-	return fmt.Sprintf("%s relation: %s", e.Endpoint, e.Reason)
-}
-
-// NoRelation reports whether the endpoint has no relation at all.
-func (e *NotReadyError) NoRelation() bool { return e.RelationID < 0 }
-
-// Unwrap gives the missing key as a *databag.KeyError wrapping
-// databag.ErrMissing.
-func (e *NotReadyError) Unwrap() error {
-	if e.Key == "" {
-		return nil
-	}
-	return &databag.KeyError{Key: e.Key, Err: databag.ErrMissing}
-}
+type NotReadyError = relation.NotReadyError
 
 // notReadyReasons say what a missing key means.
 var notReadyReasons = map[string]string{
@@ -171,13 +142,13 @@ func ReadCredentials(c *charm.Context, endpoint string) (Credentials, error) {
 		return Credentials{}, fmt.Errorf("listing %s relations: %w", endpoint, err)
 	}
 	if len(ids) == 0 {
-		return Credentials{}, &NotReadyError{Endpoint: endpoint, RelationID: -1, Reason: "no relation"}
+		return Credentials{}, relation.NotRelated(endpoint)
 	}
 	id := ids[0]
 	notReady := func(key, reason string) error {
 		return &NotReadyError{Endpoint: endpoint, RelationID: id, Key: key, Reason: reason}
 	}
-	app, bag, err := remoteAppData(c, id)
+	app, bag, err := relation.RemoteAppData(c, id)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
 	}
@@ -204,9 +175,8 @@ func ReadCredentials(c *charm.Context, endpoint string) (Credentials, error) {
 	}
 	resp, err := DecodeResponse(bag, secrets)
 	if err != nil {
-		var ke *databag.KeyError
-		if errors.As(err, &ke) && errors.Is(ke.Err, databag.ErrMissing) && notReadyReasons[ke.Key] != "" {
-			return Credentials{}, notReady(ke.Key, notReadyReasons[ke.Key])
+		if key, missing := databag.MissingKey(err); missing && notReadyReasons[key] != "" {
+			return Credentials{}, notReady(key, notReadyReasons[key])
 		}
 		return Credentials{}, fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
 	}
