@@ -29,12 +29,9 @@ import (
 // nothing and returns nil. Keys bag does not name are left as they are;
 // see ClearMissing to delete them.
 func PublishApp(c *charm.Context, endpoint string, bag map[string]string) error {
-	ids, err := c.RelationIDs(endpoint)
+	ids, err := WritableIDs(c, endpoint)
 	if err != nil {
 		return fmt.Errorf("publishing %s: %w", endpoint, err)
-	}
-	if len(ids) == 0 {
-		return nil
 	}
 	return setApp(c, endpoint, ids, bag)
 }
@@ -43,10 +40,6 @@ func PublishApp(c *charm.Context, endpoint string, bag map[string]string) error 
 // relation relID of endpoint (endpoint only names the relation in
 // errors). On other units it writes nothing and returns nil.
 func SetApp(c *charm.Context, endpoint string, relID int, bag map[string]string) error {
-	return setApp(c, endpoint, []int{relID}, bag)
-}
-
-func setApp(c *charm.Context, endpoint string, ids []int, bag map[string]string) error {
 	leader, err := c.Tools.IsLeader(c.Context())
 	if err != nil {
 		return fmt.Errorf("publishing %s: %w", endpoint, err)
@@ -54,12 +47,33 @@ func setApp(c *charm.Context, endpoint string, ids []int, bag map[string]string)
 	if !leader {
 		return nil
 	}
+	return setApp(c, endpoint, []int{relID}, bag)
+}
+
+func setApp(c *charm.Context, endpoint string, ids []int, bag map[string]string) error {
 	for _, id := range ids {
 		if err := c.Tools.RelationSet(c.Context(), id, true, bag); err != nil {
 			return fmt.Errorf("publishing %s on relation %d: %w", endpoint, id, err)
 		}
 	}
 	return nil
+}
+
+// WritableIDs returns the live relations of endpoint whose application
+// databag this unit may write: all of them on the leader, none on other
+// units. With no relation it does not ask for leadership. Errors are the
+// hook tools', for the caller to wrap. It is PublishApp's first step, for
+// callers that do more than write one bag everywhere.
+func WritableIDs(c *charm.Context, endpoint string) ([]int, error) {
+	ids, err := c.RelationIDs(endpoint)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	leader, err := c.Tools.IsLeader(c.Context())
+	if err != nil || !leader {
+		return nil, err
+	}
+	return ids, nil
 }
 
 // ClearMissing returns a copy of bag in which every key of keys that bag

@@ -3,6 +3,7 @@ package relation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -310,6 +311,28 @@ func TestToolsRunAndErrors(t *testing.T) {
 		{name: "relation-set fails",
 			do: func(c *charm.Context) error { return PublishApp(c, "info", bag) }, answers: map[string]string{"relation-ids": `["info:1"]`, "is-leader": `true`},
 			wantCalls: []string{"relation-ids", "is-leader", "relation-set"}, wantErr: "publishing info on relation 1: relation-set: boom"},
+		{name: "WritableIDs: errors unwrapped",
+			do: func(c *charm.Context) error {
+				_, err := WritableIDs(c, "info")
+				return err
+			}, answers: map[string]string{"relation-ids": `["info:1"]`},
+			wantCalls: []string{"relation-ids", "is-leader"}, wantErr: "is-leader: boom"},
+		{name: "WritableIDs: the leader's relations",
+			do: func(c *charm.Context) error {
+				if ids, err := WritableIDs(c, "info"); err != nil || !slices.Equal(ids, []int{1, 4}) {
+					return fmt.Errorf("WritableIDs = %v, %v", ids, err)
+				}
+				return nil
+			}, answers: map[string]string{"relation-ids": `["info:4", "info:1"]`, "is-leader": `true`},
+			wantCalls: []string{"relation-ids", "is-leader"}},
+		{name: "WritableIDs: none on a non-leader",
+			do: func(c *charm.Context) error {
+				if ids, err := WritableIDs(c, "info"); err != nil || ids != nil {
+					return fmt.Errorf("WritableIDs = %v, %v", ids, err)
+				}
+				return nil
+			}, answers: map[string]string{"relation-ids": `["info:1"]`, "is-leader": `false`},
+			wantCalls: []string{"relation-ids", "is-leader"}},
 		{name: "SetApp is-leader fails",
 			do:        func(c *charm.Context) error { return SetApp(c, "info", 1, bag) },
 			wantCalls: []string{"is-leader"}, wantErr: "publishing info: is-leader: boom"},
