@@ -8,6 +8,7 @@ import (
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/hooktool"
+	"github.com/identity-platform-go/charms/internal/interfaces/relation"
 )
 
 // ---------------------------------------------------------------------
@@ -27,26 +28,23 @@ func RequestClient(c *charm.Context, endpoint string, cfg ClientConfig) error {
 	if err != nil {
 		return fmt.Errorf("%s client config: %w", endpoint, err)
 	}
-	ids, err := c.RelationIDs(endpoint)
+	ids, err := relation.WritableIDs(c, endpoint)
 	if err != nil || len(ids) == 0 {
-		return err
-	}
-	leader, err := c.Tools.IsLeader(c.Context())
-	if err != nil || !leader {
 		return err
 	}
 	if cfg.InsecureRedirect() {
 		// The library's warning, once per call.
 		_ = c.Tools.Log(c.Context(), hooktool.LevelWarning, "Provided Redirect URL uses http scheme. Don't do this in production")
 	}
-	for _, k := range []string{KeyRedirectURI, KeyClientID} {
-		if _, ok := bag[k]; !ok {
-			bag[k] = "" // relation-set deletes a key set to ""
-		}
-	}
+	return writeAll(c, endpoint, "client config", ids, relation.ClearMissing(bag, KeyRedirectURI, KeyClientID))
+}
+
+// writeAll writes bag into the application databag of relations ids
+// (what names the data in errors).
+func writeAll(c *charm.Context, endpoint, what string, ids []int, bag map[string]string) error {
 	for _, id := range ids {
 		if err := c.Tools.RelationSet(c.Context(), id, true, bag); err != nil {
-			return fmt.Errorf("writing %s client config on relation %d: %w", endpoint, id, err)
+			return fmt.Errorf("writing %s %s on relation %d: %w", endpoint, what, id, err)
 		}
 	}
 	return nil
@@ -83,11 +81,7 @@ func (r Registration) GoString() string { return r.String() }
 // Registration holds what is known. A databag the library would reject is
 // an error wrapping a *databag.KeyError.
 func Client(c *charm.Context, relID int) (reg Registration, ready bool, err error) {
-	app, err := c.Tools.RelationRemoteApp(c.Context(), relID)
-	if err != nil {
-		return Registration{}, false, fmt.Errorf("reading oauth relation %d: %w", relID, err)
-	}
-	bag, err := c.Tools.RelationGet(c.Context(), relID, app, true)
+	app, bag, err := relation.RemoteAppData(c, relID)
 	if err != nil {
 		return Registration{}, false, fmt.Errorf("reading oauth relation %d: %w", relID, err)
 	}
@@ -166,11 +160,7 @@ func Requests(c *charm.Context, endpoint string) ([]Request, error) {
 	}
 	out := make([]Request, 0, len(ids))
 	for _, id := range ids {
-		app, err := c.Tools.RelationRemoteApp(c.Context(), id)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
-		}
-		bag, err := c.Tools.RelationGet(c.Context(), id, app, true)
+		app, bag, err := relation.RemoteAppData(c, id)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s relation %d: %w", endpoint, id, err)
 		}
@@ -202,25 +192,11 @@ func PublishProviderInfo(c *charm.Context, endpoint string, info ProviderInfo) e
 	if err != nil {
 		return fmt.Errorf("%s provider info: %w", endpoint, err)
 	}
-	ids, err := c.RelationIDs(endpoint)
-	if err != nil || len(ids) == 0 {
+	ids, err := relation.WritableIDs(c, endpoint)
+	if err != nil {
 		return err
 	}
-	leader, err := c.Tools.IsLeader(c.Context())
-	if err != nil || !leader {
-		return err
-	}
-	for _, k := range []string{KeyGroups, KeyCAChain} {
-		if _, ok := bag[k]; !ok {
-			bag[k] = ""
-		}
-	}
-	for _, id := range ids {
-		if err := c.Tools.RelationSet(c.Context(), id, true, bag); err != nil {
-			return fmt.Errorf("writing %s provider info on relation %d: %w", endpoint, id, err)
-		}
-	}
-	return nil
+	return writeAll(c, endpoint, "provider info", ids, relation.ClearMissing(bag, KeyGroups, KeyCAChain))
 }
 
 // SecretLabel is the owner label of relation relID's client secret, as the

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
@@ -45,15 +44,6 @@ config:
       type: string
       default: https://grafana.example.com/login/generic_oauth
 `
-
-func harness(t *testing.T, ch charm.Charm, yaml string) *charmtest.Context {
-	t.Helper()
-	meta, err := charmcraft.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &charmtest.Context{Charm: ch, Meta: meta}
-}
 
 // hydraInfo is what the test provider publishes.
 var hydraInfo = ProviderInfo{
@@ -145,15 +135,6 @@ func (requirer) Reconcile(c *charm.Context) error {
 	return c.Tools.StatusSet(ctx, hooktool.Status{Name: hooktool.StatusActive, Message: "client " + reg.ClientID + " at " + reg.IssuerURL}, false)
 }
 
-func run(t *testing.T, h *charmtest.Context, ev charm.Event, st charmtest.State) charmtest.State {
-	t.Helper()
-	out := h.Run(t, ev, st)
-	if out.Err != nil {
-		t.Fatalf("%s: %v", ev.Name, out.Err)
-	}
-	return out.State
-}
-
 func ownedSecret(t *testing.T, st charmtest.State, label string) charmtest.Secret {
 	t.Helper()
 	for _, s := range st.Secrets {
@@ -168,8 +149,8 @@ func ownedSecret(t *testing.T, st charmtest.State, label string) charmtest.Secre
 func TestHandshake(t *testing.T) {
 	t.Parallel()
 	const relID = 7
-	hydra := harness(t, provider{}, providerYAML)
-	grafana := harness(t, requirer{}, requirerYAML)
+	hydra := charmtest.New(t, provider{}, providerYAML)
+	grafana := charmtest.New(t, requirer{}, requirerYAML)
 
 	provRel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: relID, RemoteApp: "grafana", RemoteUnits: map[int]map[string]string{0: {}}}
 	reqRel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: relID, RemoteApp: "hydra", RemoteUnits: map[int]map[string]string{0: {}}}
@@ -177,7 +158,7 @@ func TestHandshake(t *testing.T) {
 	req := charmtest.State{Leader: true, Relations: []charmtest.Relation{reqRel}}
 
 	// 1. Grafana's leader requests a client: exactly the library's pairs.
-	req = run(t, grafana, charmtest.RelationEvent(charm.RelationCreated, reqRel, -1), req)
+	req = grafana.MustRun(t, charmtest.RelationEvent(charm.RelationCreated, reqRel, -1), req)
 	wantReq := map[string]string{
 		"redirect_uri":               "https://grafana.example.com/login/generic_oauth",
 		"scope":                      "openid email",
@@ -195,7 +176,7 @@ func TestHandshake(t *testing.T) {
 	// 2. Hydra reads the request, publishes its info, creates the client
 	// secret and grants it to the relation.
 	prov = charmtest.Across(req, 0, relID, prov)
-	prov = run(t, hydra, charmtest.RelationEvent(charm.RelationChanged, provRel, -1), prov)
+	prov = hydra.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, provRel, -1), prov)
 	sec := ownedSecret(t, prov, "client_secret_7")
 	if sec.Owner != "application" || sec.Revision != 1 || !maps.Equal(sec.Content, map[string]string{"secret": "first-s3cret"}) {
 		t.Errorf("client secret = %+v", sec)
@@ -212,7 +193,7 @@ func TestHandshake(t *testing.T) {
 
 	// 3. Grafana reads client_id and the secret's content.
 	req = charmtest.Across(prov, 0, relID, req)
-	req = run(t, grafana, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), req)
+	req = grafana.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, reqRel, -1), req)
 	if want := (charmtest.Status{Name: "active", Message: "client client-of-grafana at https://hydra.example.com"}); req.UnitStatus != want {
 		t.Errorf("requirer status %+v, want %+v", req.UnitStatus, want)
 	}
@@ -221,7 +202,7 @@ func TestHandshake(t *testing.T) {
 	}
 
 	// Hydra again, nothing changed: no new revision, same databag.
-	prov = run(t, hydra, charmtest.Hook(charm.UpdateStatus), prov)
+	prov = hydra.MustRun(t, charmtest.Hook(charm.UpdateStatus), prov)
 	if s := ownedSecret(t, prov, "client_secret_7"); s.Revision != 1 {
 		t.Errorf("idempotent publish made revision %d", s.Revision)
 	}
@@ -232,7 +213,7 @@ func TestHandshake(t *testing.T) {
 	// 4. Rotation: a new client secret is a new revision of the same
 	// secret; client_secret_id stays.
 	prov.Config = map[string]any{"client-secret": "second-s3cret"}
-	prov = run(t, hydra, charmtest.Hook(charm.ConfigChanged), prov)
+	prov = hydra.MustRun(t, charmtest.Hook(charm.ConfigChanged), prov)
 	rotated := ownedSecret(t, prov, "client_secret_7")
 	if rotated.ID != sec.ID || rotated.Revision != 2 || rotated.Content["secret"] != "second-s3cret" {
 		t.Errorf("rotated secret = %+v", rotated)
@@ -243,7 +224,7 @@ func TestHandshake(t *testing.T) {
 
 	// Juju tells Grafana with secret-changed; it picks up the new revision.
 	req = charmtest.Across(prov, 0, relID, req)
-	req = run(t, grafana, charmtest.SecretEvent(charm.SecretChanged, sec.ID, "", 2), req)
+	req = grafana.MustRun(t, charmtest.SecretEvent(charm.SecretChanged, sec.ID, "", 2), req)
 	if got := req.Stored["client-secret"]; got != "second-s3cret" {
 		t.Errorf("after rotation the requirer reads %q", got)
 	}
@@ -254,7 +235,7 @@ func TestHandshake(t *testing.T) {
 	}
 
 	// 5. relation-broken on Hydra removes the secret, and Grafana loses it.
-	prov = run(t, hydra, charmtest.RelationEvent(charm.RelationBroken, provRel, -1), prov)
+	prov = hydra.MustRun(t, charmtest.RelationEvent(charm.RelationBroken, provRel, -1), prov)
 	for _, s := range prov.Secrets {
 		if s.ID == sec.ID && !s.RemovedAll {
 			t.Errorf("secret not removed: %+v", s)
@@ -265,14 +246,14 @@ func TestHandshake(t *testing.T) {
 		t.Error("the requirer still sees the removed secret")
 	}
 	// Removing again (the relation is gone) is not an error.
-	prov = run(t, hydra, charmtest.RelationEvent(charm.RelationBroken, provRel, -1), prov)
+	prov = hydra.MustRun(t, charmtest.RelationEvent(charm.RelationBroken, provRel, -1), prov)
 }
 
 // TestProviderWithLibraryRequirer replays the library's provider unit
 // test: a Python requirer's databag in, client credentials and secret out.
 func TestProviderWithLibraryRequirer(t *testing.T) {
 	t.Parallel()
-	hydra := harness(t, provider{}, providerYAML)
+	hydra := charmtest.New(t, provider{}, providerYAML)
 	tests := []struct {
 		name string
 		bag  map[string]string
@@ -284,7 +265,7 @@ func TestProviderWithLibraryRequirer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: 3, RemoteApp: "oidc-client", RemoteAppData: tt.bag}
-			st := run(t, hydra, charmtest.RelationEvent(charm.RelationChanged, rel, -1), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel}})
+			st := hydra.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, rel, -1), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel}})
 			data := st.Relations[0].LocalAppData
 			if data["client_id"] != "client-of-oidc-client" {
 				t.Errorf("client_id = %q", data["client_id"])
@@ -304,13 +285,13 @@ func TestProviderWithLibraryRequirer(t *testing.T) {
 // test: a Python provider's databag and secret in, credentials out.
 func TestRequirerWithLibraryProvider(t *testing.T) {
 	t.Parallel()
-	grafana := harness(t, requirer{}, requirerYAML)
+	grafana := charmtest.New(t, requirer{}, requirerYAML)
 	const secretID = "secret:d0s1vqp6n7m1rlq3o2rg"
 	bag := with(libProviderBag(), "client_id", "client_id", "client_secret_id", secretID)
 	rel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: 5, RemoteApp: "hydra", RemoteAppData: bag}
 	st := charmtest.State{Leader: true, Relations: []charmtest.Relation{rel},
 		Secrets: []charmtest.Secret{{ID: secretID, Revision: 1, Content: map[string]string{SecretField: "s3cR#T"}}}}
-	st = run(t, grafana, charmtest.RelationEvent(charm.RelationChanged, rel, -1), st)
+	st = grafana.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, rel, -1), st)
 	if want := (charmtest.Status{Name: "active", Message: "client client_id at https://example.oidc.com"}); st.UnitStatus != want {
 		t.Errorf("status %+v, want %+v", st.UnitStatus, want)
 	}
@@ -321,7 +302,7 @@ func TestRequirerWithLibraryProvider(t *testing.T) {
 	// Provider info without a client yet: waiting, no error (the
 	// library's test_no_event_emitted_when_provider_info_available_but_no_client_id).
 	rel.RemoteAppData = libProviderBag()
-	st = run(t, grafana, charmtest.RelationEvent(charm.RelationChanged, rel, -1), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel}})
+	st = grafana.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, rel, -1), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel}})
 	if st.UnitStatus.Name != "waiting" {
 		t.Errorf("status %+v, want waiting", st.UnitStatus)
 	}
@@ -329,22 +310,22 @@ func TestRequirerWithLibraryProvider(t *testing.T) {
 
 func TestNonLeader(t *testing.T) {
 	t.Parallel()
-	hydra := harness(t, provider{}, providerYAML)
-	grafana := harness(t, requirer{}, requirerYAML)
+	hydra := charmtest.New(t, provider{}, providerYAML)
+	grafana := charmtest.New(t, requirer{}, requirerYAML)
 
 	rel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: 2, RemoteApp: "grafana", RemoteAppData: requirerBag()}
-	st := run(t, hydra, charmtest.RelationEvent(charm.RelationChanged, rel, -1), charmtest.State{Relations: []charmtest.Relation{rel}})
+	st := hydra.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, rel, -1), charmtest.State{Relations: []charmtest.Relation{rel}})
 	if len(st.Relations[0].LocalAppData) != 0 || len(st.Secrets) != 0 {
 		t.Errorf("a non-leader provider wrote: %+v, %+v", st.Relations[0].LocalAppData, st.Secrets)
 	}
 
 	rel = charmtest.Relation{Endpoint: DefaultEndpoint, ID: 2, RemoteApp: "hydra"}
-	st = run(t, grafana, charmtest.RelationEvent(charm.RelationCreated, rel, -1), charmtest.State{Relations: []charmtest.Relation{rel}})
+	st = grafana.MustRun(t, charmtest.RelationEvent(charm.RelationCreated, rel, -1), charmtest.State{Relations: []charmtest.Relation{rel}})
 	if len(st.Relations[0].LocalAppData) != 0 {
 		t.Errorf("a non-leader requirer wrote %q", st.Relations[0].LocalAppData)
 	}
 	// A bad config is reported on every unit, naming the key.
-	st = run(t, grafana, charmtest.Hook(charm.ConfigChanged), charmtest.State{
+	st = grafana.MustRun(t, charmtest.Hook(charm.ConfigChanged), charmtest.State{
 		Config: map[string]any{"redirect-uri": "grafana.example.com/callback"}, Relations: []charmtest.Relation{rel}})
 	if st.UnitStatus.Name != "blocked" || !strings.Contains(st.UnitStatus.Message, `"redirect_uri"`) {
 		t.Errorf("status %+v, want blocked naming redirect_uri", st.UnitStatus)
@@ -353,14 +334,14 @@ func TestNonLeader(t *testing.T) {
 
 func TestRequestsReportsBadAndPendingRequests(t *testing.T) {
 	t.Parallel()
-	hydra := harness(t, provider{}, providerYAML)
+	hydra := charmtest.New(t, provider{}, providerYAML)
 	rels := []charmtest.Relation{
 		{Endpoint: DefaultEndpoint, ID: 1, RemoteApp: "pending"},
 		{Endpoint: DefaultEndpoint, ID: 2, RemoteApp: "broken-client", RemoteAppData: with(requirerBag(), "grant_types", `["implicit"]`)},
 		{Endpoint: DefaultEndpoint, ID: 3, RemoteApp: "good", RemoteAppData: requirerBag(),
 			LocalAppData: map[string]string{"client_id": "existing-client"}},
 	}
-	st := run(t, hydra, charmtest.RelationEvent(charm.RelationChanged, rels[2], -1), charmtest.State{Leader: true, Relations: rels})
+	st := hydra.MustRun(t, charmtest.RelationEvent(charm.RelationChanged, rels[2], -1), charmtest.State{Leader: true, Relations: rels})
 	if st.UnitStatus.Name != "blocked" || !strings.Contains(st.UnitStatus.Message, `key "grant_types"`) || !strings.Contains(st.UnitStatus.Message, "broken-client") {
 		t.Errorf("status %+v", st.UnitStatus)
 	}
@@ -391,14 +372,14 @@ func (p requestsProbe) Reconcile(c *charm.Context) error {
 func TestRequestsValues(t *testing.T) {
 	t.Parallel()
 	var got []Request
-	h := harness(t, requestsProbe{&got}, providerYAML)
+	h := charmtest.New(t, requestsProbe{&got}, providerYAML)
 	rels := []charmtest.Relation{
 		{Endpoint: DefaultEndpoint, ID: 1, RemoteApp: "pending"},
 		{Endpoint: DefaultEndpoint, ID: 2, RemoteApp: "bad", RemoteAppData: with(requirerBag(), "scope", "123")},
 		{Endpoint: DefaultEndpoint, ID: 3, RemoteApp: "good", RemoteAppData: requirerBag(), LocalAppData: map[string]string{"client_id": "c"}},
 	}
 	for _, leader := range []bool{true, false} {
-		run(t, h, charmtest.Hook(charm.UpdateStatus), charmtest.State{Leader: leader, Relations: rels})
+		h.MustRun(t, charmtest.Hook(charm.UpdateStatus), charmtest.State{Leader: leader, Relations: rels})
 		if len(got) != 3 {
 			t.Fatalf("got %d requests", len(got))
 		}
@@ -444,12 +425,12 @@ func TestPublishClientRejectsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var err error
-			h := harness(t, probe(func(c *charm.Context) error {
+			h := charmtest.New(t, probe(func(c *charm.Context) error {
 				err = PublishClient(c, 1, tt.clientID, tt.secret)
 				return nil
 			}), providerYAML)
 			rel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: 1, RemoteApp: "grafana"}
-			st := run(t, h, charmtest.Hook(charm.UpdateStatus), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel}})
+			st := h.MustRun(t, charmtest.Hook(charm.UpdateStatus), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel}})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
@@ -470,10 +451,10 @@ func (p probe) Reconcile(c *charm.Context) error { return p(c) }
 // secret-add would print it.
 func TestPublishClientRepairsDatabag(t *testing.T) {
 	t.Parallel()
-	h := harness(t, probe(func(c *charm.Context) error { return PublishClient(c, 4, "cid", "sec") }), providerYAML)
+	h := charmtest.New(t, probe(func(c *charm.Context) error { return PublishClient(c, 4, "cid", "sec") }), providerYAML)
 	const id = "d0s1vqp6n7m1rlq3o2rg"
 	rel := charmtest.Relation{Endpoint: DefaultEndpoint, ID: 4, RemoteApp: "grafana"}
-	st := run(t, h, charmtest.Hook(charm.UpdateStatus), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel},
+	st := h.MustRun(t, charmtest.Hook(charm.UpdateStatus), charmtest.State{Leader: true, Relations: []charmtest.Relation{rel},
 		Secrets: []charmtest.Secret{{ID: "secret:" + id, Owner: "application", Label: "client_secret_4", Revision: 3, Content: map[string]string{"secret": "old"}}}})
 	want := map[string]string{"client_id": "cid", "client_secret_id": "secret://" + charmtest.DefaultModelUUID + "/" + id}
 	if got := st.Relations[0].LocalAppData; !maps.Equal(got, want) {

@@ -91,15 +91,15 @@ func (c ClientConfig) Validate() error {
 		return errRedirectRequired()
 	}
 	if c.RedirectURI != "" && !ValidRedirectURI(c.RedirectURI) {
-		return databag.Errorf(KeyRedirectURI, "invalid URL %s", short(c.RedirectURI))
+		return databag.Errorf(KeyRedirectURI, "invalid URL %s", databag.Quote(c.RedirectURI))
 	}
 	for _, g := range c.GrantTypes {
 		if !slices.Contains(grantTypes[:], g) {
-			return databag.Errorf(KeyGrantTypes, "invalid grant type %s, must be one of %s", short(g), strings.Join(grantTypes[:], ", "))
+			return databag.Errorf(KeyGrantTypes, "invalid grant type %s, must be one of %s", databag.Quote(g), strings.Join(grantTypes[:], ", "))
 		}
 	}
 	if m := c.AuthMethod(); !slices.Contains(authMethods[:], m) {
-		return databag.Errorf(KeyTokenEndpointAuthMethod, "invalid client authentication method %s, must be one of %s", short(m), strings.Join(authMethods[:], ", "))
+		return databag.Errorf(KeyTokenEndpointAuthMethod, "invalid client authentication method %s, must be one of %s", databag.Quote(m), strings.Join(authMethods[:], ", "))
 	}
 	if c.Scope == "" {
 		return &databag.KeyError{Key: KeyScope, Err: databag.ErrMissing}
@@ -173,14 +173,14 @@ func DecodeClientConfig(bag map[string]string) (ClientConfig, error) {
 	}
 	for _, g := range c.GrantTypes {
 		if !slices.Contains(grantTypes[:], g) {
-			return ClientConfig{}, databag.Errorf(KeyGrantTypes, "invalid grant type %s, must be one of %s", short(g), strings.Join(grantTypes[:], ", "))
+			return ClientConfig{}, databag.Errorf(KeyGrantTypes, "invalid grant type %s, must be one of %s", databag.Quote(g), strings.Join(grantTypes[:], ", "))
 		}
 	}
 	if c.TokenEndpointAuthMethod, err = requireString(bag, KeyTokenEndpointAuthMethod); err != nil {
 		return ClientConfig{}, err
 	}
 	if !slices.Contains(authMethods[:], c.TokenEndpointAuthMethod) {
-		return ClientConfig{}, databag.Errorf(KeyTokenEndpointAuthMethod, "invalid client authentication method %s, must be one of %s", short(c.TokenEndpointAuthMethod), strings.Join(authMethods[:], ", "))
+		return ClientConfig{}, databag.Errorf(KeyTokenEndpointAuthMethod, "invalid client authentication method %s, must be one of %s", databag.Quote(c.TokenEndpointAuthMethod), strings.Join(authMethods[:], ", "))
 	}
 	if slices.Contains(c.GrantTypes, GrantAuthorizationCode) && !hasRedirect {
 		return ClientConfig{}, errRedirectRequired()

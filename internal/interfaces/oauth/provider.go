@@ -172,5 +172,5 @@ func strtobool(s string) (bool, error) {
 	case slices.Contains([]string{"n", "no", "f", "false", "off", "0"}, l):
 		return false, nil
 	}
-	return false, fmt.Errorf("invalid truth value %s (want True or False)", short(s))
+	return false, fmt.Errorf("invalid truth value %s (want True or False)", databag.Quote(s))
 }

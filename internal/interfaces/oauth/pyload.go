@@ -2,9 +2,7 @@ package oauth
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
 )
@@ -177,20 +175,7 @@ func requireStringList(bag map[string]string, key string) ([]string, error) {
 // would decode as JSON instead of keeping it as written.
 func checkPlain(key, value string) error {
 	if isPythonJSON(value) {
-		return databag.Errorf(key, "%s would be read as JSON, not as a string, by the Python library", short(value))
+		return databag.Errorf(key, "%s would be read as JSON, not as a string, by the Python library", databag.Quote(value))
 	}
 	return nil
-}
-
-// short quotes s for an error message, cut to 40 bytes.
-func short(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return fmt.Sprintf("%q", s)
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%q…", s[:cut])
 }
