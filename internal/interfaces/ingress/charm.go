@@ -9,6 +9,7 @@ import (
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/relation"
 )
 
 // Request is what a requirer asks for: the application's part (Port,
@@ -154,12 +155,7 @@ func URL(c *charm.Context, endpoint string) (url string, ok bool, err error) {
 		return "", false, wrap(endpoint, err)
 	}
 	id := ids[0]
-	ctx := c.Context()
-	app, err := c.Tools.RelationRemoteApp(ctx, id)
-	if err != nil {
-		return "", false, wrapRel(endpoint, id, err)
-	}
-	bag, err := c.Tools.RelationGet(ctx, id, app, true)
+	_, bag, err := relation.RemoteAppData(c, id)
 	if err != nil {
 		return "", false, wrapRel(endpoint, id, err)
 	}
@@ -186,11 +182,7 @@ func Requests(c *charm.Context, endpoint string) ([]IngressRequest, error) {
 	ctx := c.Context()
 	out := make([]IngressRequest, 0, len(ids))
 	for _, id := range ids {
-		app, err := c.Tools.RelationRemoteApp(ctx, id)
-		if err != nil {
-			return nil, wrapRel(endpoint, id, err)
-		}
-		appBag, err := c.Tools.RelationGet(ctx, id, app, true)
+		app, appBag, err := relation.RemoteAppData(c, id)
 		if err != nil {
 			return nil, wrapRel(endpoint, id, err)
 		}

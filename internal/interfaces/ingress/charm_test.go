@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
@@ -89,20 +88,14 @@ func (h hydra) Reconcile(c *charm.Context) error {
 
 func harness(t *testing.T, ch charm.Charm, yaml string, unit int) *charmtest.Context {
 	t.Helper()
-	meta, err := charmcraft.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &charmtest.Context{Charm: ch, Meta: meta, UnitNumber: unit, ModelName: "iam"}
+	h := charmtest.New(t, ch, yaml)
+	h.UnitNumber, h.ModelName = unit, "iam"
+	return h
 }
 
 func run(t *testing.T, h *charmtest.Context, kind charm.Kind, rel charmtest.Relation, unit int, in charmtest.State) charmtest.State {
 	t.Helper()
-	out := h.Run(t, charmtest.RelationEvent(kind, rel, unit), in)
-	if out.Err != nil {
-		t.Fatalf("%s: %v", kind, out.Err)
-	}
-	return out.State
+	return h.MustRun(t, charmtest.RelationEvent(kind, rel, unit), in)
 }
 
 func wantStatus(t *testing.T, who string, st charmtest.State, want charmtest.Status) {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/identity-platform-go/charms/internal/interfaces/databag"
 )
 
 // maxURLLength is pydantic's AnyHttpUrl limit (UrlConstraints
@@ -46,7 +48,7 @@ func NormalizeURL(raw string) (string, error) {
 	}
 	scheme := strings.ToLower(s[:colon])
 	if scheme != "http" && scheme != "https" {
-		return "", fmt.Errorf("URL scheme %s is not http or https", short(scheme))
+		return "", fmt.Errorf("URL scheme %s is not http or https", databag.Quote(scheme))
 	}
 	// Special schemes ignore any run of slashes and backslashes before the
 	// authority ("http:host", "http:///host" and "http:\\host" all parse).
@@ -166,7 +168,7 @@ func parseHost(h string) (string, error) {
 	if strings.HasPrefix(h, "[") {
 		a, err := netip.ParseAddr(h[1 : len(h)-1])
 		if err != nil || !a.Is6() || a.Zone() != "" {
-			return "", fmt.Errorf("URL host %s is not an IPv6 address", short(h))
+			return "", fmt.Errorf("URL host %s is not an IPv6 address", databag.Quote(h))
 		}
 		return "[" + ipv6String(a) + "]", nil
 	}
@@ -174,10 +176,10 @@ func parseHost(h string) (string, error) {
 	for i := 0; i < len(d); i++ {
 		c := d[i]
 		if c >= utf8.RuneSelf {
-			return "", fmt.Errorf("URL host %s: internationalized names are not supported, use the xn-- form", short(h))
+			return "", fmt.Errorf("URL host %s: internationalized names are not supported, use the xn-- form", databag.Quote(h))
 		}
 		if forbiddenDomain[c] {
-			return "", fmt.Errorf("URL host %s has a forbidden character %q", short(h), c)
+			return "", fmt.Errorf("URL host %s has a forbidden character %q", databag.Quote(h), c)
 		}
 	}
 	d = strings.ToLower(d)
@@ -232,7 +234,7 @@ func endsInNumber(d string) bool {
 // parseIPv4 is WHATWG's IPv4 parser: one to four parts, each decimal,
 // octal (leading 0) or hex (0x); the last part fills the remaining bytes.
 func parseIPv4(d string) (string, error) {
-	bad := fmt.Errorf("URL host %s is not a valid IPv4 address", short(d))
+	bad := fmt.Errorf("URL host %s is not a valid IPv4 address", databag.Quote(d))
 	parts := strings.Split(d, ".")
 	if parts[len(parts)-1] == "" && len(parts) > 1 {
 		parts = parts[:len(parts)-1]
@@ -321,11 +323,11 @@ func parsePort(p, scheme string) (string, error) {
 		return "", nil
 	}
 	if strings.Trim(p, "0123456789") != "" {
-		return "", fmt.Errorf("URL port %s is not a number", short(p))
+		return "", fmt.Errorf("URL port %s is not a number", databag.Quote(p))
 	}
 	n, err := strconv.ParseUint(p, 10, 32)
 	if err != nil || n > 65535 {
-		return "", fmt.Errorf("URL port %s is out of range", short(p))
+		return "", fmt.Errorf("URL port %s is out of range", databag.Quote(p))
 	}
 	if (scheme == "http" && n == 80) || (scheme == "https" && n == 443) {
 		return "", nil
@@ -411,17 +413,4 @@ func percentEncode(s string, set *asciiSet) string {
 		b = append(b, c)
 	}
 	return string(b)
-}
-
-// short quotes s for an error message, cut to 40 bytes.
-func short(s string) string {
-	const max = 40
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return strconv.Quote(s[:cut]) + "…"
-	}
-	return strconv.Quote(s)
 }

@@ -137,7 +137,7 @@ func checkScheme(s string) error {
 	case SchemeHTTP, SchemeHTTPS, SchemeH2C:
 		return nil
 	}
-	return fmt.Errorf("invalid scheme %s: should be one of http|https|h2c", short(s))
+	return fmt.Errorf("invalid scheme %s: should be one of http|https|h2c", databag.Quote(s))
 }
 
 // ---- v2 requirer application databag ----
@@ -296,7 +296,7 @@ func loadJSON(bag map[string]string, keys []string) (map[string]json.RawMessage,
 			continue
 		}
 		if !json.Valid([]byte(v)) {
-			return nil, databag.Errorf(k, "invalid databag contents: expecting JSON, got %s", short(v))
+			return nil, databag.Errorf(k, "invalid databag contents: expecting JSON, got %s", databag.Quote(v))
 		}
 		out[k] = json.RawMessage(bytes.TrimSpace([]byte(v)))
 	}
@@ -317,7 +317,7 @@ func requiredString(raw map[string]json.RawMessage, key string) (string, error) 
 
 func jsonString(v json.RawMessage) (string, error) {
 	if len(v) == 0 || v[0] != '"' {
-		return "", fmt.Errorf("want a JSON string, got %s", short(string(v)))
+		return "", fmt.Errorf("want a JSON string, got %s", databag.Quote(string(v)))
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
@@ -331,11 +331,11 @@ func jsonString(v json.RawMessage) (string, error) {
 func strictInt(v json.RawMessage) (int, error) {
 	s := string(v)
 	if s == "" || strings.ContainsAny(s, ".eE") || (s[0] != '-' && !isDigit(s[0])) {
-		return 0, fmt.Errorf("want a JSON integer, got %s", short(s))
+		return 0, fmt.Errorf("want a JSON integer, got %s", databag.Quote(s))
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("integer %s out of range", short(s))
+		return 0, fmt.Errorf("integer %s out of range", databag.Quote(s))
 	}
 	return n, nil
 }
@@ -356,7 +356,7 @@ func laxInt(v json.RawMessage) (int, error) {
 	case string:
 		s = strings.TrimSpace(t)
 	default:
-		return 0, fmt.Errorf("want an integer, got %s", short(string(v)))
+		return 0, fmt.Errorf("want an integer, got %s", databag.Quote(string(v)))
 	}
 	if n, err := strconv.Atoi(s); err == nil {
 		return n, nil
@@ -364,7 +364,7 @@ func laxInt(v json.RawMessage) (int, error) {
 	if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int(f)) && f >= -1<<53 && f <= 1<<53 {
 		return int(f), nil
 	}
-	return 0, fmt.Errorf("want an integer, got %s", short(string(v)))
+	return 0, fmt.Errorf("want an integer, got %s", databag.Quote(string(v)))
 }
 
 // laxBool is pydantic's lax bool from JSON: true/false, the numbers 0 and
@@ -399,13 +399,13 @@ func laxBool(v json.RawMessage) (b, null bool, err error) {
 			return true, false, nil
 		}
 	}
-	return false, false, fmt.Errorf("want a boolean, got %s", short(string(v)))
+	return false, false, fmt.Errorf("want a boolean, got %s", databag.Quote(string(v)))
 }
 
 func decodeHealthcheck(v json.RawMessage) (*HealthCheck, error) {
 	var obj map[string]json.RawMessage
 	if len(v) == 0 || v[0] != '{' || json.Unmarshal(v, &obj) != nil {
-		return nil, fmt.Errorf("want a JSON object, got %s", short(string(v)))
+		return nil, fmt.Errorf("want a JSON object, got %s", databag.Quote(string(v)))
 	}
 	hc := &HealthCheck{Interval: DefaultHealthcheckInterval, Timeout: DefaultHealthcheckTimeout}
 	p, ok := obj["path"]
@@ -500,7 +500,7 @@ func DecodeRequirerUnit(bag map[string]string) (RequirerUnit, error) {
 func validIP(s string) error {
 	a, err := netip.ParseAddr(s)
 	if err != nil || strings.Count(s, "%") > 1 || (a.Is4() && a.Zone() != "") {
-		return fmt.Errorf("%s is not a valid ip address", short(s))
+		return fmt.Errorf("%s is not a valid ip address", databag.Quote(s))
 	}
 	return nil
 }
@@ -541,7 +541,7 @@ func DecodeProviderApp(bag map[string]string) (ProviderApp, error) {
 	}
 	var obj map[string]json.RawMessage
 	if v[0] != '{' || json.Unmarshal(v, &obj) != nil {
-		return ProviderApp{}, databag.Errorf(KeyIngress, "want a JSON object with a url, got %s", short(string(v)))
+		return ProviderApp{}, databag.Errorf(KeyIngress, "want a JSON object with a url, got %s", databag.Quote(string(v)))
 	}
 	uv, ok := obj["url"]
 	if !ok {
@@ -607,10 +607,10 @@ func DecodeRequirerAppV1(bag map[string]string) (RequirerAppV1, error) {
 	// Python's int() takes surrounding whitespace and a sign.
 	t := strings.TrimPrefix(strings.TrimSpace(ps), "+")
 	if t == "" || strings.Trim(t, "0123456789") != "" {
-		return RequirerAppV1{}, databag.Errorf(KeyPort, "not a decimal port: %s", short(ps))
+		return RequirerAppV1{}, databag.Errorf(KeyPort, "not a decimal port: %s", databag.Quote(ps))
 	}
 	if a.Port, err = strconv.Atoi(t); err != nil || validPort(a.Port) != nil {
-		return RequirerAppV1{}, databag.Errorf(KeyPort, "port %s out of TCP range (1-65534)", short(ps))
+		return RequirerAppV1{}, databag.Errorf(KeyPort, "port %s out of TCP range (1-65534)", databag.Quote(ps))
 	}
 	a.StripPrefix = bag[KeyStripPrefix] == "true"
 	a.RedirectHTTPS = bag[KeyRedirectHTTPS] == "true"
@@ -654,7 +654,7 @@ func DecodeProviderAppV1(bag map[string]string) (ProviderApp, error) {
 	}
 	var doc map[string]any
 	if err := yaml.Unmarshal([]byte(v), &doc); err != nil || doc == nil {
-		return ProviderApp{}, databag.Errorf(KeyIngress, "want YAML with a url, got %s", short(v))
+		return ProviderApp{}, databag.Errorf(KeyIngress, "want YAML with a url, got %s", databag.Quote(v))
 	}
 	u, ok := doc["url"].(string)
 	if !ok {
