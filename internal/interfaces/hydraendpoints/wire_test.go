@@ -3,10 +3,10 @@ package hydraendpoints
 import (
 	"errors"
 	"maps"
-	"strings"
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/databag/databagtest"
 )
 
 // hydraSvc is what Hydra publishes without ingress for relations
@@ -132,39 +132,18 @@ func TestDecodeRejects(t *testing.T) {
 	}
 }
 
-// fuzzBag turns fuzz input into a databag: NUL-separated key, value pairs.
-func fuzzBag(s string) map[string]string {
-	parts := strings.Split(s, "\x00")
-	bag := make(map[string]string, len(parts)/2)
-	for i := 0; i+1 < len(parts); i += 2 {
-		bag[parts[i]] = parts[i+1]
-	}
-	return bag
-}
-
-func fuzzSeed(bag map[string]string) string {
-	var b strings.Builder
-	for k, v := range bag {
-		b.WriteString(k + "\x00" + v + "\x00")
-	}
-	return b.String()
-}
-
 func FuzzDecode(f *testing.F) {
 	golden, _ := Encode(hydraSvc)
-	f.Add(fuzzSeed(golden))
-	f.Add(fuzzSeed(map[string]string{"admin_endpoint": "admin-endpoint", "public_endpoint": "public-endpoint"}))
-	f.Add(fuzzSeed(map[string]string{"admin_endpoint": "a"}))
-	f.Add(fuzzSeed(map[string]string{"public_endpoint": "p", "x": "y"}))
+	f.Add(databagtest.Seed(golden))
+	f.Add(databagtest.Seed(map[string]string{"admin_endpoint": "admin-endpoint", "public_endpoint": "public-endpoint"}))
+	f.Add(databagtest.Seed(map[string]string{"admin_endpoint": "a"}))
+	f.Add(databagtest.Seed(map[string]string{"public_endpoint": "p", "x": "y"}))
 	f.Add("")
 	f.Fuzz(func(t *testing.T, raw string) {
-		bag := fuzzBag(raw)
+		bag := databagtest.Bag(raw)
 		e, err := Decode(bag)
 		if err != nil {
-			var ke *databag.KeyError
-			if !errors.As(err, &ke) || (ke.Key != KeyAdmin && ke.Key != KeyPublic) {
-				t.Fatalf("error %v is not a KeyError on a vocabulary key", err)
-			}
+			ke := databagtest.CheckKeyError(t, err, []string{KeyAdmin, KeyPublic})
 			if bag[ke.Key] != "" {
 				t.Fatalf("key %s reported missing but present", ke.Key)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/databag/databagtest"
 )
 
 // Golden values below are what the reference library writes; the JSON
@@ -495,37 +496,6 @@ func assertKeyError(t *testing.T, err error, key string) {
 
 // ---- fuzzing ----
 
-// fuzzBag turns fuzz input into a databag: NUL-separated key, value pairs.
-func fuzzBag(s string) map[string]string {
-	parts := strings.Split(s, "\x00")
-	bag := make(map[string]string, len(parts)/2)
-	for i := 0; i+1 < len(parts); i += 2 {
-		bag[parts[i]] = parts[i+1]
-	}
-	return bag
-}
-
-func unfuzz(bag map[string]string) string {
-	var b strings.Builder
-	for _, k := range slices.Sorted(maps.Keys(bag)) {
-		b.WriteString(k + "\x00" + bag[k] + "\x00")
-	}
-	return b.String()
-}
-
-// checkFuzzErr fails unless err is a *databag.KeyError naming a key of
-// vocab.
-func checkFuzzErr(t *testing.T, err error, vocab []string) {
-	t.Helper()
-	var ke *databag.KeyError
-	if !errors.As(err, &ke) {
-		t.Fatalf("error %v is not a *databag.KeyError", err)
-	}
-	if !slices.Contains(vocab, ke.Key) {
-		t.Fatalf("error names key %q, not in %v", ke.Key, vocab)
-	}
-}
-
 func seedApps(f *testing.F) {
 	for _, a := range []RequirerApp{
 		{Model: "iam", Name: "hydra", Port: 4444, StripPrefix: true},
@@ -533,18 +503,18 @@ func seedApps(f *testing.F) {
 			HealthCheck: &HealthCheck{Path: "/", Scheme: "https", Hostname: "h", Port: 9, Interval: "1s", Timeout: "2s"}},
 	} {
 		bag, _ := EncodeRequirerApp(a)
-		f.Add(unfuzz(bag))
+		f.Add(databagtest.Seed(bag))
 	}
-	f.Add(unfuzz(map[string]string{"model": "bar", "port": "42", "name": "true"}))
-	f.Add(unfuzz(map[string]string{"model": `"m"`, "name": `"n"`, "port": `1`, "is_port_open": `"on"`, "healthcheck_params": `{"path": "/", "port": 1.0}`}))
+	f.Add(databagtest.Seed(map[string]string{"model": "bar", "port": "42", "name": "true"}))
+	f.Add(databagtest.Seed(map[string]string{"model": `"m"`, "name": `"n"`, "port": `1`, "is_port_open": `"on"`, "healthcheck_params": `{"path": "/", "port": 1.0}`}))
 }
 
 func FuzzDecodeRequirerApp(f *testing.F) {
 	seedApps(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		a, err := DecodeRequirerApp(fuzzBag(s))
+		a, err := DecodeRequirerApp(databagtest.Bag(s))
 		if err != nil {
-			checkFuzzErr(t, err, requirerAppKeys)
+			databagtest.CheckKeyError(t, err, requirerAppKeys)
 			return
 		}
 		bag, err := EncodeRequirerApp(a)
@@ -559,13 +529,13 @@ func FuzzDecodeRequirerApp(f *testing.F) {
 }
 
 func FuzzDecodeRequirerUnit(f *testing.F) {
-	f.Add(unfuzz(map[string]string{"host": `"h"`, "ip": `"10.0.0.1"`}))
-	f.Add(unfuzz(map[string]string{"host": `"h\u00f4st"`, "ip": `"fe80::1%eth0"`, "ingress-address": "x"}))
-	f.Add(unfuzz(map[string]string{"bubble": "blabla"}))
+	f.Add(databagtest.Seed(map[string]string{"host": `"h"`, "ip": `"10.0.0.1"`}))
+	f.Add(databagtest.Seed(map[string]string{"host": `"h\u00f4st"`, "ip": `"fe80::1%eth0"`, "ingress-address": "x"}))
+	f.Add(databagtest.Seed(map[string]string{"bubble": "blabla"}))
 	f.Fuzz(func(t *testing.T, s string) {
-		u, err := DecodeRequirerUnit(fuzzBag(s))
+		u, err := DecodeRequirerUnit(databagtest.Bag(s))
 		if err != nil {
-			checkFuzzErr(t, err, requirerUnitKeys)
+			databagtest.CheckKeyError(t, err, requirerUnitKeys)
 			return
 		}
 		bag, err := EncodeRequirerUnit(u)
@@ -579,13 +549,13 @@ func FuzzDecodeRequirerUnit(f *testing.F) {
 }
 
 func FuzzDecodeProviderApp(f *testing.F) {
-	f.Add(unfuzz(map[string]string{"ingress": `{"url": "https://10.64.140.43/iam-hydra"}`}))
-	f.Add(unfuzz(map[string]string{"ingress": `{"url": "HTTP://[::1]:80/a/../b?c d#e"}`}))
-	f.Add(unfuzz(map[string]string{"ingress": `null`}))
+	f.Add(databagtest.Seed(map[string]string{"ingress": `{"url": "https://10.64.140.43/iam-hydra"}`}))
+	f.Add(databagtest.Seed(map[string]string{"ingress": `{"url": "HTTP://[::1]:80/a/../b?c d#e"}`}))
+	f.Add(databagtest.Seed(map[string]string{"ingress": `null`}))
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := DecodeProviderApp(fuzzBag(s))
+		p, err := DecodeProviderApp(databagtest.Bag(s))
 		if err != nil {
-			checkFuzzErr(t, err, []string{KeyIngress})
+			databagtest.CheckKeyError(t, err, []string{KeyIngress})
 			return
 		}
 		bag, err := EncodeProviderApp(p)
@@ -600,12 +570,12 @@ func FuzzDecodeProviderApp(f *testing.F) {
 
 func FuzzDecodeRequirerAppV1(f *testing.F) {
 	bag, _ := EncodeRequirerAppV1(RequirerAppV1{Model: "m", Name: "n", Host: "h", Port: 80, StripPrefix: true, RedirectHTTPS: true})
-	f.Add(unfuzz(bag))
-	f.Add(unfuzz(map[string]string{"host": `"0.0.0.42"`, "model": `"bar"`, "name": `"remote/0"`, "port": "42"}))
+	f.Add(databagtest.Seed(bag))
+	f.Add(databagtest.Seed(map[string]string{"host": `"0.0.0.42"`, "model": `"bar"`, "name": `"remote/0"`, "port": "42"}))
 	f.Fuzz(func(t *testing.T, s string) {
-		a, err := DecodeRequirerAppV1(fuzzBag(s))
+		a, err := DecodeRequirerAppV1(databagtest.Bag(s))
 		if err != nil {
-			checkFuzzErr(t, err, requirerAppKeysV1)
+			databagtest.CheckKeyError(t, err, requirerAppKeysV1)
 			return
 		}
 		bag, err := EncodeRequirerAppV1(a)
@@ -625,7 +595,7 @@ func FuzzDecodeProviderAppV1(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := DecodeProviderAppV1(map[string]string{KeyIngress: s})
 		if err != nil {
-			checkFuzzErr(t, err, []string{KeyIngress})
+			databagtest.CheckKeyError(t, err, []string{KeyIngress})
 			return
 		}
 		bag, err := EncodeProviderAppV1(p)
@@ -640,11 +610,11 @@ func FuzzDecodeProviderAppV1(f *testing.F) {
 
 func FuzzDecodeRequest(f *testing.F) {
 	seedApps(f)
-	f.Add(unfuzz(map[string]string{"model": "iam", "name": "legacy", "host": "10.1.0.5", "port": "8080"}))
+	f.Add(databagtest.Seed(map[string]string{"model": "iam", "name": "legacy", "host": "10.1.0.5", "port": "8080"}))
 	f.Fuzz(func(t *testing.T, s string) {
 		app, units := map[string]string{}, map[string]map[string]string{}
 		// Pairs whose key starts with "u<n>." go to unit n's databag.
-		for k, v := range fuzzBag(s) {
+		for k, v := range databagtest.Bag(s) {
 			if rest, ok := strings.CutPrefix(k, "u"); ok && len(rest) > 1 && rest[0] >= '0' && rest[0] <= '9' && rest[1] == '.' {
 				name := "app/" + rest[:1]
 				if units[name] == nil {
@@ -660,7 +630,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("version %d", r.Version)
 		}
 		if r.Err != nil {
-			checkFuzzErr(t, r.Err, slices.Concat(requirerAppKeys, requirerUnitKeys, requirerAppKeysV1))
+			databagtest.CheckKeyError(t, r.Err, slices.Concat(requirerAppKeys, requirerUnitKeys, requirerAppKeysV1))
 			return
 		}
 		if r.Version == V2 && len(r.Units) != len(units) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/databag/databagtest"
 )
 
 const (
@@ -250,45 +251,24 @@ func TestDecodeRejects(t *testing.T) {
 	}
 }
 
-var vocabulary = map[string]bool{
-	KeyAdminEndpoint: true, KeyPublicEndpoint: true, KeyLoginBrowserEndpoint: true, KeySessionsEndpoint: true,
-	KeyProvidersConfigMapName: true, KeySchemasConfigMapName: true, KeyConfigMapsNamespace: true,
-	KeyMFAEnabled: true, KeyOIDCWebAuthnSequencingEnabled: true, KeyVerificationEnabled: true, KeyFeatureFlags: true,
-}
-
-// fuzzBag turns fuzz input into a databag: NUL-separated key, value pairs.
-func fuzzBag(s string) map[string]string {
-	parts := strings.Split(s, "\x00")
-	bag := make(map[string]string, len(parts)/2)
-	for i := 0; i+1 < len(parts); i += 2 {
-		bag[parts[i]] = parts[i+1]
-	}
-	return bag
-}
-
-func fuzzSeed(bag map[string]string) string {
-	var b strings.Builder
-	for k, v := range bag {
-		b.WriteString(k + "\x00" + v + "\x00")
-	}
-	return b.String()
+var vocabulary = []string{
+	KeyAdminEndpoint, KeyPublicEndpoint, KeyLoginBrowserEndpoint, KeySessionsEndpoint,
+	KeyProvidersConfigMapName, KeySchemasConfigMapName, KeyConfigMapsNamespace,
+	KeyMFAEnabled, KeyOIDCWebAuthnSequencingEnabled, KeyVerificationEnabled, KeyFeatureFlags,
 }
 
 func FuzzDecode(f *testing.F) {
 	full, _ := Encode(kratosFull)
-	f.Add(fuzzSeed(full))
-	f.Add(fuzzSeed(map[string]string{"admin_endpoint": "a", "public_endpoint": "p", "mfa_enabled": "true", "feature_flags": ",,x,"}))
-	f.Add(fuzzSeed(map[string]string{"admin_endpoint": "a", "public_endpoint": "p", "verification_enabled": "maybe"}))
-	f.Add(fuzzSeed(map[string]string{"public_endpoint": "p"}))
+	f.Add(databagtest.Seed(full))
+	f.Add(databagtest.Seed(map[string]string{"admin_endpoint": "a", "public_endpoint": "p", "mfa_enabled": "true", "feature_flags": ",,x,"}))
+	f.Add(databagtest.Seed(map[string]string{"admin_endpoint": "a", "public_endpoint": "p", "verification_enabled": "maybe"}))
+	f.Add(databagtest.Seed(map[string]string{"public_endpoint": "p"}))
 	f.Add("")
 	f.Fuzz(func(t *testing.T, raw string) {
-		bag := fuzzBag(raw)
+		bag := databagtest.Bag(raw)
 		info, err := Decode(bag)
 		if err != nil {
-			var ke *databag.KeyError
-			if !errors.As(err, &ke) || !vocabulary[ke.Key] {
-				t.Fatalf("error %v is not a KeyError on a vocabulary key", err)
-			}
+			ke := databagtest.CheckKeyError(t, err, vocabulary)
 			if errors.Is(err, databag.ErrMissing) != (bag[ke.Key] == "") {
 				t.Fatalf("key %s: missing %v but value %q", ke.Key, errors.Is(err, databag.ErrMissing), bag[ke.Key])
 			}

@@ -1,12 +1,10 @@
 package oauth
 
 import (
-	"errors"
 	"reflect"
-	"slices"
 	"testing"
 
-	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/databag/databagtest"
 )
 
 var (
@@ -29,19 +27,6 @@ func fuzzBag(bases []map[string]string, base uint8, kv ...string) map[string]str
 		}
 	}
 	return bag
-}
-
-// checkKeyError fails unless err is a *databag.KeyError naming a key of
-// the vocabulary.
-func checkKeyError(t *testing.T, err error, vocabulary []string) {
-	t.Helper()
-	var ke *databag.KeyError
-	if !errors.As(err, &ke) {
-		t.Fatalf("error %v is not a *databag.KeyError", err)
-	}
-	if !slices.Contains(vocabulary, ke.Key) {
-		t.Fatalf("error names key %q, not in the vocabulary", ke.Key)
-	}
 }
 
 func seedFuzz(f *testing.F, seeds [][]string) {
@@ -71,7 +56,7 @@ func FuzzDecodeClientConfig(f *testing.F) {
 		bag := fuzzBag(bases, base, k1, v1, k2, v2, k3, v3)
 		c, err := DecodeClientConfig(bag)
 		if err != nil {
-			checkKeyError(t, err, requirerVocabulary)
+			databagtest.CheckKeyError(t, err, requirerVocabulary)
 			return
 		}
 		out, err := EncodeClientConfig(c)
@@ -79,7 +64,7 @@ func FuzzDecodeClientConfig(f *testing.F) {
 			// A request the provider accepts may fail the requirer's own
 			// checks (the URL pattern, JSON-looking values): that error
 			// too names a key.
-			checkKeyError(t, err, append(requirerVocabulary, KeyClientID))
+			databagtest.CheckKeyError(t, err, append(requirerVocabulary, KeyClientID))
 			return
 		}
 		back, err := DecodeClientConfig(out)
@@ -117,12 +102,12 @@ func FuzzDecodeProviderData(f *testing.F) {
 		bag := fuzzBag(bases, base, k1, v1, k2, v2, k3, v3)
 		d, err := DecodeProviderData(bag)
 		if err != nil {
-			checkKeyError(t, err, providerVocabulary)
+			databagtest.CheckKeyError(t, err, providerVocabulary)
 			return
 		}
 		out, err := EncodeProviderInfo(d.ProviderInfo)
 		if err != nil {
-			checkKeyError(t, err, providerVocabulary)
+			databagtest.CheckKeyError(t, err, providerVocabulary)
 			return
 		}
 		back, err := DecodeProviderData(out)

@@ -2,12 +2,11 @@ package postgresqlclient
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/identity-platform-go/charms/internal/interfaces/databag"
+	"github.com/identity-platform-go/charms/internal/interfaces/databag/databagtest"
 )
 
 // fuzzBag builds a databag from a JSON object (ignored when it is not
@@ -34,17 +33,6 @@ func seedJSON(f *testing.F, bag map[string]string) string {
 	return string(b)
 }
 
-func checkKeyError(t *testing.T, err error, vocabulary []string) {
-	t.Helper()
-	var ke *databag.KeyError
-	if !errors.As(err, &ke) {
-		t.Fatalf("error is not a *databag.KeyError: %v", err)
-	}
-	if !slices.Contains(vocabulary, ke.Key) {
-		t.Fatalf("KeyError names %q, not a key of the databag's vocabulary: %v", ke.Key, err)
-	}
-}
-
 func FuzzDecodeRequest(f *testing.F) {
 	hydra, _, err := EncodeRequest(Request{Database: "test-model_hydra", ExtraUserRoles: []string{"SUPERUSER"}})
 	if err != nil {
@@ -69,7 +57,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		bag := fuzzBag(raw, k, v)
 		r, err := DecodeRequest(bag)
 		if err != nil {
-			checkKeyError(t, err, vocabulary)
+			databagtest.CheckKeyError(t, err, vocabulary)
 			return
 		}
 		// A request the provider accepts is one the requirer can send.
@@ -121,7 +109,7 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 		r, err := DecodeResponse(bag, secrets)
 		if err != nil {
-			checkKeyError(t, err, vocabulary)
+			databagtest.CheckKeyError(t, err, vocabulary)
 			if strings.Contains(err.Error(), fuzzMarker) {
 				t.Fatalf("error quotes a secret value: %q", err)
 			}
