@@ -278,8 +278,8 @@ func DecodeRequest(bag map[string]string) (Request, error) {
 		return Request{}, err
 	}
 	r.Database = bag[KeyDatabase]
-	r.ExtraUserRoles = splitRoles(bag[KeyExtraUserRoles])
-	r.ExtraGroupRoles = splitRoles(bag[KeyExtraGroupRoles])
+	r.ExtraUserRoles = splitList(bag[KeyExtraUserRoles])
+	r.ExtraGroupRoles = splitList(bag[KeyExtraGroupRoles])
 	r.ExternalNodeConnectivity = bag[KeyExternalNodeConnectivity] == "true"
 	r.EntityType = bag[KeyEntityType]
 	r.EntityPermissions = bag[KeyEntityPermissions]
@@ -309,8 +309,9 @@ func decodeFieldList(bag map[string]string, key string) ([]string, error) {
 	return fields, nil
 }
 
-// splitRoles splits a comma-joined role list, trimming blanks.
-func splitRoles(s string) []string {
+// splitList splits a comma-joined list (roles, endpoints), trimming blanks
+// and dropping empty items.
+func splitList(s string) []string {
 	var out []string
 	for _, r := range strings.Split(s, ",") {
 		if r = strings.TrimSpace(r); r != "" {

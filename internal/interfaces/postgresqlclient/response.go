@@ -241,15 +241,7 @@ func DecodeResponse(bag map[string]string, secrets map[SecretGroup]map[string]st
 
 // SplitEndpoints splits a comma-separated endpoint list, trimming blanks
 // and dropping empty items.
-func SplitEndpoints(s string) []string {
-	var out []string
-	for _, e := range strings.Split(s, ",") {
-		if e = strings.TrimSpace(e); e != "" {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+func SplitEndpoints(s string) []string { return splitList(s) }
 
 // parseEndpoints splits and checks an endpoint list: every item a host
 // or host:port (IPv6 in brackets) that can go into a URL's host part.
