@@ -100,14 +100,21 @@ func Watch(ctx context.Context, cfg Config) error {
 		}
 	}
 	for name, socket := range cfg.Containers {
-		pc, err := client.New(&client.Config{Socket: socket})
+		// A pebble client is not safe for concurrent use, so the poller and
+		// the noticer each get their own, as in Juju.
+		poller, err := client.New(&client.Config{Socket: socket})
 		if err != nil {
 			return fmt.Errorf("container %q: %w", name, err)
 		}
-		w := &watcher{cfg: cfg, name: name, pebble: pc, bootID: cfg.KnownBootIDs[name]}
+		noticer, err := client.New(&client.Config{Socket: socket})
+		if err != nil {
+			return fmt.Errorf("container %q: %w", name, err)
+		}
+		p := &watcher{cfg: cfg, name: name, pebble: poller, bootID: cfg.KnownBootIDs[name]}
+		n := &watcher{cfg: cfg, name: name, pebble: noticer}
 		wg.Add(2)
-		go func() { defer wg.Done(); fail(w.poll(ctx)) }()
-		go func() { defer wg.Done(); fail(w.notices(ctx)) }()
+		go func() { defer wg.Done(); fail(p.poll(ctx)) }()
+		go func() { defer wg.Done(); fail(n.notices(ctx)) }()
 	}
 	wg.Wait()
 	return first

@@ -3,6 +3,7 @@ package workloadwatch
 import (
 	"context"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,12 +111,20 @@ func TestKnownBootID(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	var got []Event
+	var (
+		mu  sync.Mutex
+		got []Event
+	)
 	err = Watch(ctx, Config{
 		Containers:   map[string]string{"app": socket},
 		PollInterval: 20 * time.Millisecond,
 		KnownBootIDs: map[string]string{"app": info.BootID},
-		Sink:         func(_ context.Context, e Event) error { got = append(got, e); return nil },
+		Sink: func(_ context.Context, e Event) error {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, e)
+			return nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
