@@ -30,6 +30,9 @@ type ExitError struct {
 	Stderr string
 }
 
+// ExitCode is the status dispatch exited with.
+func (e *ExitError) ExitCode() int { return e.Code }
+
 func (e *ExitError) Error() string {
 	msg := fmt.Sprintf("dispatch exited with status %d", e.Code)
 	// The last "ERROR" line is the reason charm.Main gives.
@@ -69,10 +72,10 @@ func (c *Context) RunBinaryAction(t testing.TB, dispatch, name string, params ma
 	meta := c.meta(t)
 	p, err := actionParams(meta, c.unitName(meta), name, params)
 	if err != nil {
-		return Output{State: in.clone(), Err: err}
+		return Output{State: in.Clone(), Err: err}
 	}
 	ev := charm.Event{Kind: charm.Action, Name: name, ActionName: name, ActionUUID: newUUID(), RelationID: -1}
-	return c.execDispatch(t, dispatch, ev, in, &actionData{params: p, results: map[string]any{}})
+	return c.execDispatch(t, dispatch, ev, in, p)
 }
 
 // hookOSEnv is what Juju's uniter adds on Ubuntu (context.ubuntuEnv),
@@ -84,7 +87,7 @@ var hookOSEnv = map[string]string{
 	"TERM":                     "tmux-256color",
 }
 
-func (c *Context) execDispatch(t testing.TB, dispatch string, ev charm.Event, in State, action *actionData) Output {
+func (c *Context) execDispatch(t testing.TB, dispatch string, ev charm.Event, in State, actionParams map[string]any) Output {
 	t.Helper()
 	if len(in.Containers) > 0 {
 		t.Fatalf("charmtest: RunBinary does not support containers yet (the dispatch process has no Pebble sockets); use Run for charms with workloads")
@@ -101,7 +104,7 @@ func (c *Context) execDispatch(t testing.TB, dispatch string, ev charm.Event, in
 		t.Fatalf("charmtest: preparing hook tools: %v", err)
 	}
 	charmDir := filepath.Dir(bin)
-	r := c.begin(t, ev, in, action, charmDir)
+	r := c.begin(t, ev, c.check(t, ev, in), actionParams, charmDir)
 
 	// A server per run keeps runs independent; the socket goes in a
 	// short temporary directory because of the 107-byte path limit.
@@ -116,7 +119,7 @@ func (c *Context) execDispatch(t testing.TB, dispatch string, ev charm.Event, in
 	}()
 	// Juju's context IDs are unit, hook and a random number.
 	r.env.ContextID = fmt.Sprintf("%s-%s-%d", r.env.UnitName, ev.Name, rand.Int64())
-	session, err := srv.Register(r.env.ContextID, r.h)
+	session, err := srv.Register(r.env.ContextID, r.hook.Context())
 	if err != nil {
 		t.Fatalf("charmtest: %v", err)
 	}
@@ -138,9 +141,9 @@ func (c *Context) execDispatch(t testing.TB, dispatch string, ev charm.Event, in
 	var exitErr *exec.ExitError
 	switch {
 	case runErr == nil:
-		return r.end(nil, 0)
+		return r.hook.End(nil)
 	case errors.As(runErr, &exitErr) && exitErr.Exited():
-		return r.end(&ExitError{Code: exitErr.ExitCode(), Stderr: stderr.String()}, exitErr.ExitCode())
+		return r.hook.End(&ExitError{Code: exitErr.ExitCode(), Stderr: stderr.String()})
 	default:
 		// Killed (test timeout) or never started.
 		t.Fatalf("charmtest: running %s: %v\nstderr:\n%s", dispatch, runErr, stderr.String())

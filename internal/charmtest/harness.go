@@ -9,6 +9,7 @@ import (
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/charmcraft"
+	"github.com/identity-platform-go/charms/internal/unitctx"
 )
 
 // Context runs events against one charm. It holds no state between runs,
@@ -34,28 +35,6 @@ const (
 	DefaultJujuVersion = "3.6.11"
 )
 
-// Output is what one run produced.
-type Output struct {
-	// State is the state after the run: when the dispatch failed, only the
-	// effects Juju applies immediately (status, workload version, logs,
-	// and whatever Pebble did) are in it.
-	State State
-	// Err is what dispatch returned; a non-nil Err means exit code 1. It is
-	// also set when the controller would have refused the hook's changes
-	// after a successful dispatch ("cannot apply changes: …"), or when
-	// Juju would have refused to queue the action (the charm did not run).
-	Err error
-	// Logs are juju-log lines ("LEVEL message").
-	Logs []string
-	// ActionResults holds action-set values, nested by dotted key as
-	// `juju run` shows them; ActionFailed/ActionMessage record
-	// action-fail; ActionLogs holds action-log messages.
-	ActionResults map[string]any
-	ActionFailed  bool
-	ActionMessage string
-	ActionLogs    []string
-}
-
 // Run dispatches one hook event (see the event constructors) against in.
 // A state that Juju could not produce for this charm (an endpoint or
 // container the metadata lacks, an unknown or mistyped config option,
@@ -78,10 +57,10 @@ func (c *Context) RunAction(t testing.TB, name string, params map[string]any, in
 	meta := c.meta(t)
 	p, err := actionParams(meta, c.unitName(meta), name, params)
 	if err != nil {
-		return Output{State: in.clone(), Err: err}
+		return Output{State: in.Clone(), Err: err}
 	}
 	ev := charm.Event{Kind: charm.Action, Name: name, ActionName: name, ActionUUID: newUUID(), RelationID: -1}
-	return c.dispatch(t, ev, in, &actionData{params: p, results: map[string]any{}})
+	return c.dispatch(t, ev, in, p)
 }
 
 func (c *Context) meta(t testing.TB) *charmcraft.Charm {
@@ -137,40 +116,48 @@ func peerEvent(meta *charmcraft.Charm, ev charm.Event) charm.Event {
 	return ev
 }
 
-func (c *Context) dispatch(t testing.TB, ev charm.Event, in State, action *actionData) Output {
+func (c *Context) dispatch(t testing.TB, ev charm.Event, in State, actionParams map[string]any) Output {
 	t.Helper()
-	r := c.begin(t, ev, in, action, "")
-	pebble := newPebbleSet(t, r.st.Containers)
+	st := c.check(t, ev, in)
+	// The fakes write into st's containers; the hook never reads them.
+	pebble := newPebbleSet(t, st.Containers)
+	r := c.begin(t, ev, st, actionParams, "")
 	rt := charm.Runtime{
 		Getenv: func(k string) string { return r.vars[k] },
-		Tools:  &toolRunner{h: r.h},
+		Tools:  r.hook.Tools(),
 		Pebble: pebble.Connector(),
 	}
 	err := charm.Dispatch(t.Context(), rt, c.Charm)
-	r.st.Containers = pebble.Containers()
-	return r.end(err, 1)
+	out := r.hook.End(err)
+	out.State.Containers = pebble.Containers()
+	return out
 }
 
-// run is one event's run in the making: the input State's copy, the
-// hook context over it and the environment dispatch sees. Run and
-// RunBinary share it, so that both commit and report alike.
+// run is one event's run in the making: the hook and the environment
+// dispatch sees. Run and RunBinary share it, so that both commit and
+// report alike.
 type run struct {
-	st     *State
-	h      *hookContext
-	env    charm.Env
-	vars   map[string]string
-	action *actionData
+	hook *unitctx.Hook
+	env  charm.Env
+	vars map[string]string
 }
 
-// begin checks in against the charm's metadata and builds the run;
-// charmDir "" is where a sidecar unit's charm lives.
-func (c *Context) begin(t testing.TB, ev charm.Event, in State, action *actionData, charmDir string) *run {
+// check copies in and checks it against the charm's metadata, filling in
+// what the harness defaults.
+func (c *Context) check(t testing.TB, ev charm.Event, in State) State {
 	t.Helper()
-	meta := c.meta(t)
-	st := in.clone()
-	if err := checkState(meta, c.UnitNumber, &st, ev); err != nil {
+	st := in.Clone()
+	if err := checkState(c.meta(t), c.UnitNumber, &st, ev); err != nil {
 		t.Fatalf("charmtest: inconsistent state: %v", err)
 	}
+	return st
+}
+
+// begin starts the hook for st (checked); charmDir "" is where a sidecar
+// unit's charm lives.
+func (c *Context) begin(t testing.TB, ev charm.Event, st State, actionParams map[string]any, charmDir string) *run {
+	t.Helper()
+	meta := c.meta(t)
 	config, err := configSettings(meta, st.Config)
 	if err != nil {
 		t.Fatalf("charmtest: State.Config: %v", err)
@@ -195,31 +182,13 @@ func (c *Context) begin(t testing.TB, ev charm.Event, in State, action *actionDa
 		vars[k] = v
 	}
 
-	h := newHookContext(meta, c.UnitNumber, env.CharmDir, ev, &st, config)
-	h.modelUUID = env.ModelUUID
-	h.action = action
-	return &run{st: &st, h: h, env: env, vars: vars, action: action}
-}
-
-// end commits what the hook buffered when dispatch succeeded (err nil)
-// and reports the run; exitCode is what a failed dispatch exited with.
-func (r *run) end(err error, exitCode int) Output {
-	if err == nil {
-		err = r.h.commit()
+	hook, err := unitctx.Begin(unitctx.Params{
+		Meta: meta, Env: env, Event: ev, State: st, Config: config, ActionParams: actionParams,
+	})
+	if err != nil {
+		t.Fatalf("charmtest: %v", err)
 	}
-	out := Output{State: *r.st, Err: err, Logs: r.h.logs}
-	if action := r.action; action != nil {
-		out.ActionResults = action.results
-		out.ActionFailed = action.failed || err != nil
-		out.ActionMessage = action.message
-		if err != nil && out.ActionMessage == "" {
-			// What Juju records for an action whose process exited
-			// non-zero.
-			out.ActionMessage = fmt.Sprintf("exit status %d", exitCode)
-		}
-		out.ActionLogs = action.logs
-	}
-	return out
+	return &run{hook: hook, env: env, vars: vars}
 }
 
 // newUUID is a random (version 4) UUID for JUJU_ACTION_UUID.

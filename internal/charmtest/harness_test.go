@@ -251,7 +251,7 @@ func TestInconsistentStateFails(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := base.clone()
+			st := base.Clone()
 			if tc.mutate != nil {
 				tc.mutate(&st)
 			}
@@ -272,7 +272,7 @@ func TestRunLeavesInputAlone(t *testing.T) {
 	t.Parallel()
 	in := testState()
 	in.Leader = true
-	before := in.clone()
+	before := in.Clone()
 	ctx := &Context{Charm: inlineCharm{reconcile: func(c *charm.Context) error {
 		return errors.Join(
 			c.Tools.RelationSet(c.Context(), 1, true, map[string]string{"app": "2"}),

@@ -9,6 +9,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/jujuc"
+	"github.com/identity-platform-go/charms/internal/unitctx"
 )
 
 func testMeta() *charmcraft.Charm {
@@ -60,17 +61,20 @@ func testState() State {
 	}
 }
 
-// model is a hook context over st for ev, for driving tools by argv.
+// model is a hook context over st for ev, for driving tools by argv; st
+// is the State out once the hook has ended (commit or discard).
 type model struct {
-	t  *testing.T
-	h  *hookContext
-	st *State
+	t    *testing.T
+	hook *unitctx.Hook
+	h    jujuc.Context
+	st   *State
+	logs []string
 }
 
 func newModel(t *testing.T, st State, ev charm.Event) *model {
 	t.Helper()
 	meta := testMeta()
-	st = st.clone()
+	st = st.Clone()
 	if err := checkState(meta, 0, &st, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +82,13 @@ func newModel(t *testing.T, st State, ev charm.Event) *model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &model{t: t, h: newHookContext(meta, 0, t.TempDir(), ev, &st, cfg), st: &st}
+	hook, err := unitctx.Begin(unitctx.Params{
+		Meta: meta, Env: charm.Env{UnitName: "hydra/0", CharmDir: t.TempDir()}, Event: ev, State: st, Config: cfg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &model{t: t, hook: hook, h: hook.Context()}
 }
 
 // run runs a tool and returns stdout, or "ERROR …" (trimmed) with the
@@ -102,12 +112,26 @@ func (m *model) ok(tool string, args ...string) string {
 	return out
 }
 
+// end ends the hook as dispatch did (err nil: exit 0) and keeps its
+// output; it returns the commit's error.
+func (m *model) end(err error) error {
+	out := m.hook.End(err)
+	m.st, m.logs = &out.State, out.Logs
+	if err != nil {
+		return nil
+	}
+	return out.Err
+}
+
 func (m *model) commit() {
 	m.t.Helper()
-	if err := m.h.commit(); err != nil {
+	if err := m.end(nil); err != nil {
 		m.t.Fatalf("commit: %v", err)
 	}
 }
+
+// discard ends the hook as failed: only immediate effects stay.
+func (m *model) discard() { _ = m.end(errors.New("hook failed")) }
 
 type argvCase struct {
 	name   string
@@ -125,7 +149,7 @@ func runArgvCases(t *testing.T, st State, cases []argvCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			in := st.clone()
+			in := st.Clone()
 			in.Leader = tc.leader
 			ev := tc.ev
 			if ev.Kind == "" {
@@ -251,6 +275,8 @@ func TestCommitAndDiscard(t *testing.T) {
 			}
 			if commit {
 				m.commit()
+			} else {
+				m.discard()
 			}
 
 			st := m.st
@@ -258,8 +284,8 @@ func TestCommitAndDiscard(t *testing.T) {
 			if st.UnitStatus != (Status{Name: "active", Message: "ready"}) || st.WorkloadVersion != "2.0" {
 				t.Errorf("status %+v version %q", st.UnitStatus, st.WorkloadVersion)
 			}
-			if !reflect.DeepEqual(m.h.logs, []string{"INFO hi"}) {
-				t.Errorf("logs = %q", m.h.logs)
+			if !reflect.DeepEqual(m.logs, []string{"INFO hi"}) {
+				t.Errorf("logs = %q", m.logs)
 			}
 			db := st.Relations[0]
 			if !commit {
@@ -348,6 +374,7 @@ func TestSecretReads(t *testing.T) {
 				t.Errorf("secret-get %q = %q (%d), want %q (%d)", tc.args, got, code, tc.want, tc.code)
 			}
 			// Tracking is saved at once, even if the hook then fails.
+			m.discard()
 			if len(m.st.Secrets) > 0 && m.st.Secrets[0].TrackedRevision != tc.wantTracked {
 				t.Errorf("tracked = %d, want %d", m.st.Secrets[0].TrackedRevision, tc.wantTracked)
 			}
@@ -391,7 +418,7 @@ func TestSecretManagement(t *testing.T) {
 		}
 		// secret-set on it passes the tool, and the controller refuses it.
 		m.ok("secret-set", consumedID, "password=p2")
-		if err := m.h.commit(); err == nil || err.Error() != "cannot apply changes: permission denied" || !errors.Is(err, errCommit) {
+		if err := m.end(nil); err == nil || err.Error() != "cannot apply changes: permission denied" || !errors.Is(err, unitctx.ErrCommit) {
 			t.Errorf("commit = %v", err)
 		}
 	})
@@ -436,7 +463,7 @@ func TestSecretManagement(t *testing.T) {
 		t.Parallel()
 		m := newModel(t, owned(true), Hook(charm.UpdateStatus))
 		m.ok("secret-add", "--label", "creds", "password=x")
-		if err := m.h.commit(); err == nil || err.Error() != `cannot apply changes: secret with label "creds" already exists` {
+		if err := m.end(nil); err == nil || err.Error() != `cannot apply changes: secret with label "creds" already exists` {
 			t.Errorf("commit = %v", err)
 		}
 		if len(m.st.Secrets) != 2 {

@@ -14,6 +14,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/jujuc"
+	"github.com/identity-platform-go/charms/internal/unitctx"
 )
 
 // checkState reports the first way in which st (with ev) could not come
@@ -21,7 +22,7 @@ import (
 // It also fills in what the harness defaults: peer relations' remote
 // application, secret IDs and revisions.
 func checkState(meta *charmcraft.Charm, unitNum int, st *State, ev charm.Event) error {
-	roles := endpointRoles(meta)
+	roles := unitctx.EndpointRoles(meta)
 	ids := map[int]bool{}
 	for i := range st.Relations {
 		r := &st.Relations[i]
@@ -75,7 +76,7 @@ func checkState(meta *charmcraft.Charm, unitNum int, st *State, ev charm.Event) 
 		return err
 	}
 	for _, p := range st.OpenedPorts {
-		if err := toRange(p).Validate(); err != nil {
+		if err := p.Range().Validate(); err != nil {
 			return fmt.Errorf("opened port %+v: %w", p, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package charmtest
+package unitctx
 
 import "slices"
 
@@ -20,11 +20,11 @@ import "slices"
 // on both sides). Across lets tests drive a provider and a requirer built
 // from the same library through a full handshake.
 func Across(src State, srcUnit int, relID int, dst State) State {
-	out := dst.clone()
+	out := dst.Clone()
 	from := findRelation(src.Relations, relID)
 	to := findRelation(out.Relations, relID)
 	if from == nil || to == nil {
-		panic("charmtest.Across: both states must hold the relation")
+		panic("unitctx.Across: both states must hold the relation")
 	}
 	to.RemoteAppData = cloneData(from.LocalAppData)
 	if to.RemoteUnits == nil {

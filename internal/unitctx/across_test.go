@@ -1,4 +1,4 @@
-package charmtest
+package unitctx
 
 import (
 	"reflect"

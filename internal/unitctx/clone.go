@@ -1,10 +1,10 @@
-package charmtest
+package unitctx
 
 import "maps"
 
-// clone returns a deep copy of s: a run never writes into the caller's
+// Clone returns a deep copy of s: a hook never writes into the caller's
 // State, and the State it returns shares nothing with the input.
-func (s State) clone() State {
+func (s State) Clone() State {
 	out := s
 	out.Config = maps.Clone(s.Config)
 	out.Stored = maps.Clone(s.Stored)

@@ -1,17 +1,14 @@
-package charmtest
+package unitctx
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"sort"
 	"strconv"
-	"sync"
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/charmcraft"
-	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/jujuc"
 )
 
@@ -24,7 +21,7 @@ const (
 // defaultAddress is the unit's address when State.Address is empty.
 const defaultAddress = "10.1.0.10"
 
-// hookContext is the in-memory jujuc.Context for one run: the unit's view
+// hookContext is the in-memory jujuc.Context for one hook: the unit's view
 // of the model (a deep copy of the input State) plus the changes the
 // hook buffers until it succeeds. Effects Juju applies immediately
 // (status, workload version, logs, action results) are written straight
@@ -51,8 +48,10 @@ type hookContext struct {
 	secrets     secretChanges
 
 	// Immediate effects.
-	logs   []string
-	action *actionData
+	logs     []string
+	action   *actionData
+	onLog    func(level, message string)
+	onStatus func(unit, app *Status)
 }
 
 // actionData is the running action's parameters and what it reported.
@@ -64,20 +63,20 @@ type actionData struct {
 	logs    []string
 }
 
-// newHookContext builds the context for one run; st is the run's own
-// copy of the input State, config the validated settings (every option,
-// nil where unset).
-func newHookContext(meta *charmcraft.Charm, unitNum int, dir string, ev charm.Event, st *State, config map[string]any) *hookContext {
+// newHookContext builds the context for one hook of unit app/unitNum; st
+// is the hook's own copy of the input State, config the validated
+// settings (every option, nil where unset).
+func newHookContext(meta *charmcraft.Charm, app string, unitNum int, dir string, ev charm.Event, st *State, config map[string]any) *hookContext {
 	h := &hookContext{
 		meta:      meta,
-		app:       meta.Name,
-		unit:      meta.Name + "/" + strconv.Itoa(unitNum),
+		app:       app,
+		unit:      app + "/" + strconv.Itoa(unitNum),
 		unitNum:   unitNum,
 		dir:       dir,
 		ev:        ev,
 		st:        st,
 		config:    config,
-		roles:     endpointRoles(meta),
+		roles:     EndpointRoles(meta),
 		relations: make(map[int]*relation, len(st.Relations)),
 	}
 	for i := range st.Relations {
@@ -89,7 +88,9 @@ func newHookContext(meta *charmcraft.Charm, unitNum int, dir string, ev charm.Ev
 	return h
 }
 
-func endpointRoles(meta *charmcraft.Charm) map[string]string {
+// EndpointRoles maps each of the charm's relation endpoints to its role:
+// provider, requirer or peer.
+func EndpointRoles(meta *charmcraft.Charm) map[string]string {
 	roles := make(map[string]string, len(meta.Provides)+len(meta.Requires)+len(meta.Peers))
 	for ep := range meta.Provides {
 		roles[ep] = "provider"
@@ -101,24 +102,6 @@ func endpointRoles(meta *charmcraft.Charm) map[string]string {
 		roles[ep] = "peer"
 	}
 	return roles
-}
-
-// toolRunner answers hook tools in-process with jujuc against a
-// hookContext. Juju runs one tool at a time per context; so does this.
-type toolRunner struct {
-	mu sync.Mutex
-	h  *hookContext
-}
-
-// Run implements hooktool.Runner.
-func (r *toolRunner) Run(_ context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	stdout, stderr, code := jujuc.Run(r.h, tool, args, stdin)
-	if code != 0 {
-		return stdout, &hooktool.Error{Tool: tool, Code: code, Stderr: string(stderr)}
-	}
-	return stdout, nil
 }
 
 func (h *hookContext) UnitName() string { return h.unit }
@@ -133,6 +116,9 @@ func (h *hookContext) ConfigSettings() (map[string]any, error) {
 
 func (h *hookContext) Log(level, message string) error {
 	h.logs = append(h.logs, level+" "+message)
+	if h.onLog != nil {
+		h.onLog(level, message)
+	}
 	return nil
 }
 
@@ -149,6 +135,10 @@ func (h *hookContext) UnitStatus() (jujuc.StatusInfo, error) {
 
 func (h *hookContext) SetUnitStatus(s jujuc.StatusInfo) error {
 	h.st.UnitStatus = Status{Name: s.Status, Message: s.Info}
+	if h.onStatus != nil {
+		st := h.st.UnitStatus
+		h.onStatus(&st, nil)
+	}
 	return nil
 }
 
@@ -169,6 +159,10 @@ func (h *hookContext) SetApplicationStatus(s jujuc.StatusInfo) error {
 		return jujuc.ErrNotLeader
 	}
 	h.st.AppStatus = Status{Name: s.Status, Message: s.Info}
+	if h.onStatus != nil {
+		st := h.st.AppStatus
+		h.onStatus(nil, &st)
+	}
 	return nil
 }
 
@@ -378,15 +372,15 @@ func (h *hookContext) RelationIDs() ([]int, error) {
 	return ids, nil
 }
 
-// errCommit marks errors from applying the buffered changes, which Juju
+// ErrCommit marks errors from applying the buffered changes, which Juju
 // reports after the charm exited 0 (and then fails the hook).
-var errCommit = errors.New("cannot apply changes")
+var ErrCommit = errors.New("cannot apply changes")
 
 // commit applies what the hook buffered, all or nothing, as Juju's
 // CommitHookChanges does when dispatch exits 0.
 func (h *hookContext) commit() error {
 	if err := h.checkSecrets(); err != nil {
-		return fmt.Errorf("%w: %w", errCommit, err)
+		return fmt.Errorf("%w: %w", ErrCommit, err)
 	}
 	for _, r := range h.relations {
 		if r.unitBag != nil && r.unitBag.dirty {

@@ -1,4 +1,4 @@
-package charmtest
+package unitctx
 
 import (
 	"errors"
@@ -18,7 +18,8 @@ type portChanges struct {
 // errK8sPortRange is what Juju answers a sidecar charm opening a range.
 var errK8sPortRange = errors.New("port ranges are not supported for k8s applications, please specify a single port")
 
-func toRange(p Port) jujuc.PortRange {
+// Range is p as Juju's port range (icmp is -1 to -1).
+func (p Port) Range() jujuc.PortRange {
 	if p.Protocol == "icmp" {
 		return jujuc.PortRange{FromPort: -1, ToPort: -1, Protocol: "icmp"}
 	}
@@ -40,7 +41,7 @@ func fromRange(r jujuc.PortRange, endpoints []string) Port {
 func (h *hookContext) committedPorts() jujuc.GroupedPortRanges {
 	g := jujuc.GroupedPortRanges{}
 	for _, p := range h.st.OpenedPorts {
-		r := toRange(p)
+		r := p.Range()
 		if len(p.Endpoints) == 0 {
 			g[""] = appendUnique(g[""], r)
 			continue

@@ -1,26 +1,38 @@
-// Package charmtest runs a charm's dispatch in-process against a model
-// state, Scenario-style: state in → one event or action → state out. The
-// hook tools the charm calls are answered by internal/jujuc, which parses
-// arguments and validates them exactly as Juju 3.6 does, and every change
-// that Juju buffers is committed only when the dispatch succeeds.
-package charmtest
+// Package unitctx is one unit's hook context, as Juju 3.6's uniter builds
+// it for one hook or action: the unit's view of its model (a State) in,
+// the hook tools answered against it (a jujuc.Context), and the State out.
+// Changes Juju buffers (relation data, charm state, ports, secrets) are
+// committed only when the hook succeeds, with the controller's checks;
+// effects Juju applies at once (status, workload version, logs, action
+// results, secret tracking) are kept either way.
+//
+// The engine knows one unit only. A test harness (internal/charmtest)
+// builds the State by hand; a controller projects it from its multi-unit
+// model at hook start and merges the State out back.
+package unitctx
 
 import "time"
 
-// State is everything a unit can observe of its model. Tests build one,
-// run an event, and compare the State that comes out. Every map and slice
-// is copied on the way in and out, so a State value can be reused.
+// State is everything a unit can observe of its model. Begin copies every
+// map and slice of the State it is given, and End returns a State that
+// shares nothing with it, so a State value can be reused (and diffed
+// against the State out).
 type State struct {
 	Leader bool
 	// Config holds option values as the operator set them (string, int,
-	// float64, bool); options not set take the charm's defaults.
+	// float64, bool); options not set take the charm's defaults. The hook
+	// reads Params.Config, the validated settings made from it; Config
+	// itself is carried through unchanged.
 	Config map[string]any
 	// Relations holds regular and peer relations (a peer relation's
 	// RemoteApp is the unit's own application).
 	Relations []Relation
 	Secrets   []Secret
 	// Stored is the unit's server-side charm state (state-get/state-set).
-	Stored     map[string]string
+	Stored map[string]string
+	// Containers describe the unit's workload containers for whoever runs
+	// the charm (charmtest fakes their Pebble, a controller points Socket
+	// at the real one); the hook context itself never reads them.
 	Containers []Container
 
 	UnitStatus      Status
@@ -49,7 +61,8 @@ type Relation struct {
 	RemoteEndpoint string
 	// LocalAppData and LocalUnitData are this side's databags. On a peer
 	// relation LocalAppData is the application's (only) databag, and
-	// RemoteApp may be left empty.
+	// RemoteApp is the unit's own application (charmtest fills it in when
+	// left empty).
 	LocalAppData  map[string]string
 	LocalUnitData map[string]string
 	// RemoteAppData is the remote application's databag; RemoteUnits maps
@@ -60,8 +73,8 @@ type Relation struct {
 
 // Secret is a Juju secret this unit owns or has been granted.
 type Secret struct {
-	// ID is the secret URI ("secret:<20 chars>"); the harness makes one
-	// when empty.
+	// ID is the secret URI ("secret:<20 chars>" or
+	// "secret://<model-uuid>/<20 chars>"); charmtest makes one when empty.
 	ID string
 	// Owner is "application" or "unit" when this unit's app/unit owns the
 	// secret, empty when the unit only consumes it.
@@ -70,7 +83,8 @@ type Secret struct {
 	Description string
 	Expire      time.Time
 	Rotate      string // never | hourly | daily | weekly | monthly | quarterly | yearly
-	// Revision and Content are the latest revision.
+	// Revision and Content are the latest revision (charmtest reads 0 as
+	// 1).
 	Revision int
 	Content  map[string]string
 	// TrackedRevision is the revision this unit currently sees, owner or
@@ -105,7 +119,8 @@ type Container struct {
 	Name       string
 	CanConnect bool
 	// Socket, when set, points at a real Pebble daemon's socket (see
-	// StartPebble); the fields below are then ignored.
+	// charmtest.StartPebble); the fields below are then ignored. They
+	// describe a fake Pebble, which charmtest implements.
 	Socket string
 	// Layers maps a layer label to its YAML, in the order they were added
 	// (LayerOrder).
