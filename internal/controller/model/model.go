@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/identity-platform-go/charms/internal/jujuc"
 	"github.com/identity-platform-go/charms/internal/unitctx"
 )
 
@@ -272,6 +273,14 @@ func bareID(uri string) string {
 		return uri[i+1:]
 	}
 	return uri
+}
+
+// secretID is the bare ID of a secret URI as a State holds it.
+func secretID(uri string) string {
+	if u, err := jujuc.ParseSecretURI(uri); err == nil {
+		return u.ID
+	}
+	return bareID(uri)
 }
 
 // splitUnit splits "app/3" into "app" and 3.
