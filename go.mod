@@ -7,8 +7,10 @@ require (
 	github.com/juju/charm/v12 v12.1.1
 	github.com/juju/gnuflag v1.0.0
 	github.com/juju/juju v0.0.0-20251015133347-17876b918429
+	github.com/juju/names/v5 v5.0.0
 	github.com/rs/xid v1.6.0
 	golang.org/x/sys v0.35.0
+	gopkg.in/juju/environschema.v1 v1.0.1
 	gopkg.in/yaml.v2 v2.4.0
 	gopkg.in/yaml.v3 v3.0.1
 )
@@ -29,16 +31,19 @@ require (
 	github.com/juju/gojsonschema v1.0.0 // indirect
 	github.com/juju/loggo v1.0.0 // indirect
 	github.com/juju/mgo/v3 v3.0.5 // indirect
-	github.com/juju/names/v5 v5.0.0 // indirect
 	github.com/juju/os/v2 v2.2.5 // indirect
 	github.com/juju/schema v1.2.0 // indirect
 	github.com/juju/utils/v3 v3.2.3 // indirect
 	github.com/juju/version/v2 v2.0.1 // indirect
+	github.com/kr/pretty v0.3.1 // indirect
+	github.com/kr/text v0.2.0 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
 	github.com/pkg/term v1.1.0 // indirect
+	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	golang.org/x/crypto v0.41.0 // indirect
 	golang.org/x/net v0.43.0 // indirect
 	golang.org/x/term v0.34.0 // indirect
+	gopkg.in/errgo.v1 v1.0.1 // indirect
 	gopkg.in/gobwas/glob.v0 v0.2.3 // indirect
 	gopkg.in/tomb.v2 v2.0.0-20161208151619-d5d1b5820637 // indirect
 )
