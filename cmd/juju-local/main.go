@@ -1,0 +1,50 @@
+// Command juju-local is the local, Juju-faithful controller's CLI: the
+// verbs of Juju 3.6 (deploy, integrate, config, run, status, show-unit,
+// debug-log, …) with Juju's options and output, against a controller
+// daemon that runs this repository's charms in local pods
+// (internal/pod). For development, demos and tests; production runs on
+// Juju and Kubernetes.
+//
+//	sudo juju-local bootstrap
+//	juju-local deploy ./bundle/bundle.yaml --trust
+//	juju-local status --relations
+//
+// The CLI talks to the daemon over a private unix socket
+// (internal/controller/api); the daemon's Backend comes from newBackend
+// below.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/identity-platform-go/charms/internal/controller/api"
+)
+
+// newBackend builds the controller the daemon serves. The controller
+// core (internal/controller) replaces this placeholder.
+var newBackend api.NewBackend = api.NewUnimplemented
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	a := &app{
+		stdin:        os.Stdin,
+		stdout:       os.Stdout,
+		stderr:       os.Stderr,
+		getenv:       os.Getenv,
+		now:          time.Now,
+		loc:          time.Local,
+		pollInterval: time.Second,
+		newBackend:   newBackend,
+		geteuid:      os.Geteuid,
+		executable:   os.Executable,
+		startDaemon:  startDaemon,
+		signal:       sendSignal,
+		processAlive: processAlive,
+	}
+	code := a.Main(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
