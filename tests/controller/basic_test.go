@@ -3,6 +3,7 @@ package controller_test
 import (
 	"net/netip"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -29,3 +30,5 @@ func TestDeployOrder(t *testing.T) {
 	}
 	t.Logf("rec/1: %v", hooks(evs["rec/1"]))
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

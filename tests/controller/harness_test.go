@@ -187,9 +187,58 @@ func hooks(evs []record.Event) []string {
 	return out
 }
 
+// dumpLog logs the model's log, event records shortened to their hook.
 func (e *env) dumpLog() {
 	_ = e.c.DebugLog(e.ctx, api.DebugLogRequest{Model: "test", Replay: true, NoTail: true}, func(r api.LogRecord) error {
+		if ev, ok, _ := record.ParseLine(r.Message); ok {
+			e.t.Logf("%s EVENT %s %s remote=%s departing=%s", r.Entity, ev.Hook, ev.Action, ev.RemoteUnit, ev.DepartingUnit)
+			return nil
+		}
+		if strings.HasPrefix(r.Module, "juju.worker.uniter.operation") && r.Severity == "INFO" {
+			return nil
+		}
 		e.t.Logf("%s %s %s %s", r.Entity, r.Severity, r.Module, r.Message)
 		return nil
 	})
+}
+
+// run runs an action and waits for its result.
+func (e *env) run(args ...string) api.TaskResult {
+	e.t.Helper()
+	op, err := e.c.Run(e.ctx, api.RunRequest{Model: "test", Args: args})
+	if err != nil {
+		e.t.Fatalf("run %v: %v", args, err)
+	}
+	res, err := e.c.WaitTask(e.ctx, api.WaitTaskRequest{Model: "test", ID: op.Tasks[0].ID, Wait: time.Minute}, nil)
+	if err != nil {
+		e.t.Fatalf("run %v: %v", args, err)
+	}
+	return res
+}
+
+// mark returns, per unit, how many events it has recorded so far.
+func (e *env) mark() map[string]int {
+	out := map[string]int{}
+	for u, evs := range e.events() {
+		out[u] = len(evs)
+	}
+	return out
+}
+
+// since lists the hooks each unit ran after mark.
+func (e *env) since(mark map[string]int) map[string][]string {
+	out := map[string][]string{}
+	for u, evs := range e.events() {
+		out[u] = hooks(evs[mark[u]:])
+	}
+	return out
+}
+
+func (e *env) status() api.Status {
+	e.t.Helper()
+	st, err := e.c.Status(e.ctx, api.StatusRequest{Model: "test"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return st
 }
