@@ -147,7 +147,9 @@ func (e *entry) validate() error {
 	default:
 		return fmt.Errorf("%s: origin %q is not one of %s, %s, %s", e.Names[0], e.Origin, Upstream, Project, Host)
 	}
-	if len(e.Files) == 0 {
+	// A host image may consist of the host's system directories alone,
+	// which every container sees anyway.
+	if len(e.Files) == 0 && e.Origin != Host {
 		return fmt.Errorf("%s: no files", e.Names[0])
 	}
 	for p, src := range e.Files {

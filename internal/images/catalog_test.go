@@ -18,6 +18,7 @@ func TestDefaultCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
+		"docker.io/identity-platform-go-charms/test-workload:1",
 		"docker.io/library/postgres:15",
 		"docker.io/library/traefik:v3.6",
 		"docker.io/library/traefik:v3.6.12",
@@ -300,7 +301,7 @@ images:
 		{"bad name", entry(`{names: [A], description: d, origin: host, files: {/a: /a}}`), "invalid repository component"},
 		{"no description", entry(`{names: [a], origin: host, files: {/a: /a}}`), "no description"},
 		{"bad origin", entry(`{names: [a], description: d, origin: docker, files: {/a: /a}}`), `origin "docker"`},
-		{"no files", entry(`{names: [a], description: d, origin: host}`), "no files"},
+		{"no files", entry(`{names: [a], description: d, origin: upstream}`), "no files"},
 		{"relative container path", entry(`{names: [a], description: d, origin: host, files: {usr/a: /a}}`), "not a clean absolute path"},
 		{"unclean container path", entry(`{names: [a], description: d, origin: host, files: {/usr//a: /a}}`), "not a clean absolute path"},
 		{"root container path", entry(`{names: [a], description: d, origin: host, files: {/: /a}}`), "not a clean absolute path"},

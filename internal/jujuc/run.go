@@ -32,6 +32,7 @@ type info struct {
 
 // runContext is what a running tool reads and writes.
 type runContext struct {
+	root   string
 	dir    string
 	stdin  []byte
 	stdout *bytes.Buffer
@@ -41,7 +42,30 @@ type runContext struct {
 // path resolves p as juju/cmd's Context.AbsPath does: "~/" is the home
 // directory, relative paths are relative to the hook's directory.
 func (rc *runContext) path(p string) string {
-	return resolvePath(rc.dir, p)
+	return rootPath(rc.root, resolvePath(rc.dir, p))
+}
+
+// FileRooter is implemented by a Context whose hook sees another
+// filesystem than this process — a hook running in a container while the
+// tools are served from the host. The files the tools read and write
+// (--file, -o, key#file=) are then looked up under FileRoot(), such as
+// /proc/<pid>/root of the calling tool process, so that the tools see
+// the hook's files exactly as Juju's tools, which run beside the hook, do.
+type FileRooter interface{ FileRoot() string }
+
+func fileRoot(ctx Context) string {
+	if r, ok := ctx.(FileRooter); ok {
+		return r.FileRoot()
+	}
+	return ""
+}
+
+// rootPath puts an absolute path under root.
+func rootPath(root, p string) string {
+	if root == "" {
+		return p
+	}
+	return filepath.Join(root, p)
 }
 
 func resolvePath(dir, p string) string {
@@ -120,7 +144,7 @@ func Run(ctx Context, tool string, args []string, stdin []byte) (stdout, stderr 
 	if err != nil {
 		return nil, []byte(fmt.Sprintf("ERROR %s\n", err)), 1
 	}
-	rc := &runContext{dir: ctx.Dir(), stdin: stdin, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	rc := &runContext{root: fileRoot(ctx), dir: ctx.Dir(), stdin: stdin, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 	code = runCommand(c, rc, args)
 	return rc.stdout.Bytes(), rc.stderr.Bytes(), code
 }

@@ -60,12 +60,12 @@ func (c *secretUpsert) init(args []string) error {
 	if c.owner != "application" && c.owner != "unit" {
 		return notValidf("secret owner %q", c.owner)
 	}
-	data, err := secretDataFromArgs(c.ctx.Dir(), args)
+	data, err := secretDataFromArgs(fileRoot(c.ctx), c.ctx.Dir(), args)
 	if err != nil {
 		return err
 	}
 	if c.fileName != "" {
-		fromFile, err := secretDataFromFile(c.ctx.Dir(), c.fileName)
+		fromFile, err := secretDataFromFile(fileRoot(c.ctx), c.ctx.Dir(), c.fileName)
 		if err != nil {
 			return err
 		}

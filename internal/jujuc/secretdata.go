@@ -196,7 +196,7 @@ var secretKeyRule = regexp.MustCompile(`^([a-z](?:-?[a-z0-9]){2,})$`)
 // secretDataFromArgs turns key=value, key#base64=value and key#file=path
 // arguments into encoded content (Juju's CreateSecretData). Relative paths
 // resolve against dir.
-func secretDataFromArgs(dir string, args []string) (SecretValue, error) {
+func secretDataFromArgs(root, dir string, args []string) (SecretValue, error) {
 	data := map[string]string{}
 	for _, arg := range args {
 		// Padding "=" of a base64 value must not be taken for the separator.
@@ -210,7 +210,7 @@ func secretDataFromArgs(dir string, args []string) (SecretValue, error) {
 			data[key] = value
 			continue
 		}
-		path := resolvePath(dir, value)
+		path := rootPath(root, resolvePath(dir, value))
 		if fi, err := os.Stat(path); err == nil && fi.Size() > maxSecretValueSize {
 			return nil, fmt.Errorf("secret content in file %q too large: %d bytes", path, fi.Size())
 		}
@@ -224,8 +224,8 @@ func secretDataFromArgs(dir string, args []string) (SecretValue, error) {
 }
 
 // secretDataFromFile reads a JSON or YAML map of secret content.
-func secretDataFromFile(dir, name string) (SecretValue, error) {
-	path := resolvePath(dir, name)
+func secretDataFromFile(root, dir, name string) (SecretValue, error) {
+	path := rootPath(root, resolvePath(dir, name))
 	if fi, err := os.Stat(path); err == nil && fi.Size() > maxSecretContentSize {
 		return nil, fmt.Errorf("secret content in file %q too large: %d bytes", path, fi.Size())
 	}

@@ -109,7 +109,8 @@ func (s *Server) accept() {
 			// is as fatal.
 			return
 		}
-		if !peerAllowed(conn) {
+		allowed, root := peer(conn)
+		if !allowed {
 			_ = conn.Close()
 			continue
 		}
@@ -124,7 +125,17 @@ func (s *Server) accept() {
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
-			s.rpc.ServeConn(conn)
+			srv := s.rpc
+			if root != "" {
+				// The caller's files are under its root: one service per
+				// connection knows it.
+				srv = netrpc.NewServer()
+				if err := srv.RegisterName("Jujuc", &service{s: s, root: root}); err != nil {
+					_ = conn.Close()
+					return
+				}
+			}
+			srv.ServeConn(conn)
 			s.mu.Lock()
 			delete(s.conns, conn)
 			s.mu.Unlock()
@@ -232,7 +243,12 @@ func badRequest(format string, args ...any) error {
 
 // service is the receiver registered as "Jujuc": its only exported
 // method is Main, so net/rpc serves Jujuc.Main and nothing else.
-type service struct{ s *Server }
+type service struct {
+	s *Server
+	// root is where the calling process's files are ("" for this
+	// process's own view).
+	root string
+}
 
 // Main runs one tool, checking the request in the order Juju's server
 // does: token, command, directory, context.
@@ -270,7 +286,10 @@ func (v *service) Main(req Request, resp *Response) (err error) {
 	}()
 	// Relative paths in --file and friends are relative to the caller's
 	// working directory, as with Juju's cmd.Context.
-	ctx := dirContext{Context: se.ctx, dir: req.Dir}
+	var ctx jujuc.Context = dirContext{Context: se.ctx, dir: req.Dir}
+	if v.root != "" {
+		ctx = rootedContext{dirContext{Context: se.ctx, dir: req.Dir}, v.root}
+	}
 	if !req.StdinSet && jujuc.NeedsStdin(ctx, req.CommandName, req.Args) {
 		return ErrNoStdin
 	}
@@ -281,6 +300,14 @@ func (v *service) Main(req Request, resp *Response) (err error) {
 	resp.Stdout, resp.Stderr, resp.Code = jujuc.Run(ctx, req.CommandName, req.Args, stdin)
 	return nil
 }
+
+// rootedContext is a dirContext whose caller's files are under root.
+type rootedContext struct {
+	dirContext
+	root string
+}
+
+func (c rootedContext) FileRoot() string { return c.root }
 
 // dirContext is a Context seen from the calling process's directory.
 type dirContext struct {
