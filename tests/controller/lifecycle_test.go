@@ -234,12 +234,11 @@ func TestErrorRetryResolve(t *testing.T) {
 // start and pebble-ready run again, install does not.
 func TestRestart(t *testing.T) {
 	e := newEnv(t)
-	e.deploy(e.charm("workload"), "w", 1)
-	e.deploy(e.charm("recorder"), "p", 1, "message=kept")
-	if _, err := e.c.Integrate(e.ctx, api.IntegrateRequest{Model: "test", Endpoints: []string{"p:source", "w"}}); err != nil {
-		// The workload charm has no recorder endpoint: relate two recorders instead.
-		t.Logf("integrate: %v", err)
+	if _, err := e.c.Deploy(e.ctx, api.DeployRequest{Model: "test", Path: e.charm("workload"), ApplicationName: "w", NumUnits: 1, NumUnitsSet: true,
+		Resources: map[string]string{"app-image": "identity-platform-go-charms/test-workload:1"}}, nil); err != nil {
+		t.Fatal(err)
 	}
+	e.deploy(e.charm("recorder"), "p", 1, "message=kept")
 	e.settle()
 	if got := hooks(e.events()["w/0"]); !slices.Contains(got, "app-pebble-ready") {
 		e.dumpLog()
