@@ -64,7 +64,7 @@ func built(t testing.TB) string {
 
 // env is one controller under test.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	c     *controller.Controller
 	cfg   controller.Config
 	build string
@@ -76,7 +76,9 @@ var bridgeSeq struct {
 	n int
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the local controller needs root (network and mount namespaces)")
