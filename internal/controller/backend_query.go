@@ -183,6 +183,7 @@ func (c *Controller) WaitTask(ctx context.Context, req api.WaitTaskRequest, prog
 			return api.TaskResult{}, api.Errorf(api.CodeNotFound, "task %s not found", req.ID)
 		}
 		res := t.result()
+		done := t.done()
 		changed := mr.taskDone
 		mr.mu.Unlock()
 		if progress != nil {
@@ -190,7 +191,7 @@ func (c *Controller) WaitTask(ctx context.Context, req api.WaitTaskRequest, prog
 				progress(res.Log[sent])
 			}
 		}
-		if t.done() {
+		if done {
 			return res, nil
 		}
 		select {
