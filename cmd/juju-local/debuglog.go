@@ -162,6 +162,9 @@ func (c *debugLogCommand) init(args []string) error {
 // parseEntities is debugLogCommand.parseEntity: unit names and
 // applications become tags and tag patterns.
 func parseEntities(entities []string) []string {
+	if len(entities) == 0 {
+		return nil
+	}
 	out := make([]string, len(entities))
 	for i, e := range entities {
 		tag, err := names.ParseTag(e)

@@ -75,6 +75,9 @@ func absPath(p string) string {
 // absConfigFlags makes the files a --config value names absolute: a
 // value without "=" is a YAML file, "k=@file" reads a file.
 func absConfigFlags(values []string) []string {
+	if len(values) == 0 {
+		return nil
+	}
 	out := make([]string, len(values))
 	for i, v := range values {
 		k, val, ok := strings.Cut(v, "=")
