@@ -298,14 +298,18 @@ func cliCases() []cliCase {
 
 		// units and applications
 		{name: "add-unit", args: []string{"add-unit", "hydra", "-n", "2"}, fake: func() *apitest.Fake {
-			return &apitest.Fake{ScaleFunc: func(context.Context, api.ScaleRequest) (api.ScaleResult, error) { return api.ScaleResult{Scale: 3}, nil }}
+			return &apitest.Fake{ScaleFunc: func(context.Context, api.ScaleRequest) (api.ScaleResult, error) {
+				return api.ScaleResult{Scale: 3}, nil
+			}}
 		}, check: func(t *testing.T, f *apitest.Fake) {
 			if req := lastRequest(t, f, "Scale").(api.ScaleRequest); req != (api.ScaleRequest{Model: "default", Application: "hydra", Delta: 2}) {
 				t.Errorf("request = %+v", req)
 			}
 		}},
 		{name: "remove-unit", args: []string{"remove-unit", "hydra", "--num-units", "1"}, fake: func() *apitest.Fake {
-			return &apitest.Fake{ScaleFunc: func(context.Context, api.ScaleRequest) (api.ScaleResult, error) { return api.ScaleResult{Scale: 1}, nil }}
+			return &apitest.Fake{ScaleFunc: func(context.Context, api.ScaleRequest) (api.ScaleResult, error) {
+				return api.ScaleResult{Scale: 1}, nil
+			}}
 		}, stderr: "scaling down to 1 units\n"},
 		{name: "remove-unit named", args: []string{"remove-unit", "hydra/0"}, code: 2,
 			stderr: "ERROR k8s models do not support removing named units.\nInstead specify an application with --num-units.\n\n"},
