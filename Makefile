@@ -29,6 +29,10 @@ charms: ## Build build/<name>.charm for every charm and check them with Juju's o
 	$(GO) run ./cmd/charmpack -o $(BUILD_DIR) $(CHARMS)
 	$(GO) test -count=1 -run 'TestBuiltArchives|TestBundle' ./tests/packaging/
 
+.PHONY: juju-local
+juju-local: ## Build the local runtime's CLI and controller daemon into build/juju-local
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD_DIR)/juju-local ./cmd/juju-local
+
 .PHONY: test
 test: ## Run vet, the unit, harness, fuzz-seed and packaging tests
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

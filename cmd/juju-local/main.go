@@ -18,16 +18,26 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"time"
 
+	"github.com/identity-platform-go/charms/internal/controller"
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujuc"
+	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
 )
 
-// newBackend builds the controller the daemon serves. The controller
-// core (internal/controller) replaces this placeholder.
-var newBackend api.NewBackend = api.NewUnimplemented
+// newBackend builds the controller the daemon serves.
+var newBackend api.NewBackend = controller.NewBackend
 
 func main() {
+	// The daemon links this binary into every unit's tools directory under
+	// each hook tool's name, as Juju links jujud: called so, it is the
+	// hook-tool client.
+	if name := filepath.Base(os.Args[0]); name == "jujuc" || slices.Contains(jujuc.Names(), name) {
+		os.Exit(rpc.Main(os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	a := &app{
 		stdin:        os.Stdin,

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"maps"
 	"slices"
@@ -212,9 +213,19 @@ func (c *Controller) AddSecret(_ context.Context, req api.AddSecretRequest) (api
 	if err != nil {
 		return api.AddSecretResult{}, err
 	}
+	// The CLI sends the content as Juju's client does
+	// (secrets.CreateSecretData): every value base64-encoded.
+	content := map[string]string{}
+	for k, v := range req.Data {
+		raw, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return api.AddSecretResult{}, api.Errorf(api.CodeNotValid, "secret value for key %q is not base64", k)
+		}
+		content[k] = string(raw)
+	}
 	mr.mu.Lock()
 	defer mr.mu.Unlock()
-	s, err := mr.m.AddSecret(req.Name, req.Description, req.Data)
+	s, err := mr.m.AddSecret(req.Name, req.Description, content)
 	if err != nil {
 		return api.AddSecretResult{}, api.Errorf(api.CodeNotValid, "%s", err.Error())
 	}

@@ -178,7 +178,12 @@ func NewBackend(ctx context.Context, cfg api.ControllerConfig) (api.Backend, io.
 	}
 	workloads := os.Getenv("JUJU_LOCAL_WORKLOADS")
 	if workloads == "" {
+		// The repository's .workloads: beside the working directory, or
+		// above build/ where `make juju-local` puts the binary.
 		workloads = ".workloads"
+		if _, err := os.Stat(workloads); err != nil {
+			workloads = filepath.Join(filepath.Dir(exe), "..", ".workloads")
+		}
 	}
 	runDir := os.Getenv("JUJU_LOCAL_RUN_DIR")
 	if runDir == "" {
