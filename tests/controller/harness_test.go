@@ -89,10 +89,6 @@ func newEnvTB(t testing.TB) *env {
 		t.Skip("workloads not built: run make workloads")
 	}
 	build := built(t)
-	bridgeSeq.Lock()
-	n := bridgeSeq.n
-	bridgeSeq.n++
-	bridgeSeq.Unlock()
 	run, err := os.MkdirTemp("", "ctl-")
 	if err != nil {
 		t.Fatal(err)
@@ -103,19 +99,43 @@ func newEnvTB(t testing.TB) *env {
 		RunDir:               run,
 		WorkloadsDir:         workloads,
 		ToolBinary:           filepath.Join(build, "jujuc"),
-		Bridge:               fmt.Sprintf("ipgcc%d", n),
 		PebblePollInterval:   200 * time.Millisecond,
 		UpdateStatusInterval: time.Hour,
 	}
-	cfg.Subnet = mustPrefix(t, fmt.Sprintf("10.213.%d.0/24", 210+n))
 	e := &env{t: t, cfg: cfg, build: build, ctx: context.Background()}
 	e.start()
 	return e
 }
 
+// start starts the controller. A fresh env takes the first bridge (and
+// subnet) no other runtime on this machine holds — another test of this
+// package, or another `go test` run at the same time.
 func (e *env) start() {
 	e.t.Helper()
-	c, err := controller.New(e.ctx, e.cfg)
+	var c *controller.Controller
+	var err error
+	if e.cfg.Bridge != "" {
+		c, err = controller.New(e.ctx, e.cfg)
+	} else {
+		for i := range 40 {
+			bridgeSeq.Lock()
+			n := (bridgeSeq.n + i) % 40
+			bridgeSeq.Unlock()
+			cfg := e.cfg
+			cfg.Bridge = fmt.Sprintf("ipgcc%d", n)
+			cfg.Subnet = mustPrefix(e.t, fmt.Sprintf("10.213.%d.0/24", 150+n))
+			if c, err = controller.New(e.ctx, cfg); err == nil {
+				e.cfg = cfg
+				bridgeSeq.Lock()
+				bridgeSeq.n = n + 1
+				bridgeSeq.Unlock()
+				break
+			}
+			if !strings.Contains(err.Error(), "another pod runtime") && !strings.Contains(err.Error(), "overlap") {
+				break
+			}
+		}
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
