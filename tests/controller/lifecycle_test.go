@@ -271,3 +271,42 @@ func TestRestart(t *testing.T) {
 		t.Errorf("w/0 after restart: %+v", st)
 	}
 }
+
+// TestSecretChanged: a consumer that read a secret runs secret-changed
+// when its owner sets a new revision, and then reads the new content.
+func TestSecretChanged(t *testing.T) {
+	e := newEnv(t)
+	e.deploy(e.charm("recorder"), "owner", 1)
+	e.deploy(e.charm("recorder"), "consumer", 1)
+	res, err := e.c.Integrate(e.ctx, api.IntegrateRequest{Model: "test", Endpoints: []string{"owner:source", "consumer:sink"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.settle()
+	add := e.run("owner/0", "secret-add", "content.token=one", "relation-id="+itoa(res.ID))
+	uri, _ := add.Output["uri"].(string)
+	if add.Status != "completed" || uri == "" {
+		t.Fatalf("secret-add: %+v", add)
+	}
+	if got := e.run("consumer/0", "secret-get", "uri="+uri); got.Status != "completed" || !strings.Contains(got.Output["content"].(string), "one") {
+		t.Fatalf("secret-get: %+v", got)
+	}
+	m := e.mark()
+	if set := e.run("owner/0", "secret-set", "uri="+uri, "content.token=two"); set.Status != "completed" {
+		t.Fatalf("secret-set: %+v", set)
+	}
+	e.settle()
+	check(t, e, "secret-set", e.since(m), map[string][]string{"consumer/0": {"secret-changed"}})
+	var changed bool
+	for _, ev := range e.events()["consumer/0"] {
+		if ev.Hook == "secret-changed" && ev.SecretID != "" && ev.SecretRevision == 0 {
+			changed = true
+		}
+	}
+	if !changed {
+		t.Errorf("no secret-changed with JUJU_SECRET_ID for the consumer")
+	}
+	if got := e.run("consumer/0", "secret-get", "uri="+uri, "refresh=true"); got.Status != "completed" || !strings.Contains(got.Output["content"].(string), "two") {
+		t.Errorf("secret-get --refresh after secret-changed: %+v", got)
+	}
+}

@@ -87,6 +87,7 @@ func (recorder) Actions() map[string]charm.ActionFunc {
 		"set-app-data": setAppDataAction,
 		"secret-add":   secretAddAction,
 		"secret-get":   secretGetAction,
+		"secret-set":   secretSetAction,
 	}
 }
 
@@ -195,6 +196,30 @@ func secretAddAction(c *charm.Context) error {
 		return failWith(c, err)
 	}
 	return c.Tools.ActionSet(ctx, map[string]string{"granted": strconv.Itoa(relID)})
+}
+
+// secretSetAction gives an owned secret a new revision (consumers that
+// track it then run secret-changed).
+func secretSetAction(c *charm.Context) error {
+	ctx := c.Context()
+	params, err := c.Tools.ActionGet(ctx)
+	if err != nil {
+		return err
+	}
+	uri, _ := params["uri"].(string)
+	rawContent, _ := params["content"].(map[string]any)
+	content := make(map[string]string, len(rawContent))
+	for k, v := range rawContent {
+		s, ok := v.(string)
+		if !ok {
+			return failWith(c, fmt.Errorf("content key %q: value is not a string", k))
+		}
+		content[k] = s
+	}
+	if err := c.Tools.SecretSet(ctx, uri, content, hooktool.SecretOptions{}); err != nil {
+		return failWith(c, err)
+	}
+	return c.Tools.ActionSet(ctx, map[string]string{"uri": uri})
 }
 
 // secretGetAction reads a secret, reporting Juju's refusal as the
