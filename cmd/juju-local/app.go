@@ -126,6 +126,7 @@ func commands() []func() command {
 		func() command { return &grantSecretCommand{} },
 		func() command { return &integrateCommand{} },
 		func() command { return &killControllerCommand{} },
+		func() command { return &modelConfigCommand{} },
 		func() command { return &modelsCommand{} },
 		func() command { return &refreshCommand{} },
 		func() command { return &removeApplicationCommand{} },

@@ -407,6 +407,86 @@ func cliCases() []cliCase {
 		{name: "secrets", args: []string{"secrets"}, fake: secretsFake, stdout: "golden:secrets-tabular"},
 		{name: "secrets yaml", args: []string{"secrets", "--format", "yaml"}, fake: secretsFake, stdout: "golden:secrets-yaml"},
 
+		// model-config
+		{name: "model-config", args: []string{"model-config"}, fake: modelConfigFake, stdout: "golden:model-config-tabular"},
+		{name: "model-config yaml", args: []string{"model-config", "--format", "yaml"}, fake: modelConfigFake, stdout: "golden:model-config-yaml"},
+		{name: "model-config json", args: []string{"model-config", "--format=json"}, fake: modelConfigFake, stdout: "golden:model-config-json"},
+		{name: "model-config one key", args: []string{"model-config", "update-status-hook-interval"}, fake: modelConfigFake, stdout: "5m\n"},
+		{name: "model-config one key yaml", args: []string{"model-config", "update-status-hook-interval", "--format", "yaml"}, fake: modelConfigFake,
+			stdout: "update-status-hook-interval:\n  value: 5m\n  source: default\n"},
+		{name: "model-config one key json", args: []string{"model-config", "-m", "local:default", "update-status-hook-interval", "--format", "json"}, fake: modelConfigFake,
+			stdout: `{"update-status-hook-interval":{"Value":"5m","Source":"default"}}` + "\n"},
+		{name: "model-config unknown key", args: []string{"model-config", "nope"}, fake: modelConfigFake, code: 1,
+			stderr: "ERROR \"nope\" is not a key of the currently targeted model: \"admin/default\"\n"},
+		{name: "model-config set", args: []string{"model-config", "update-status-hook-interval=1m"}, fake: modelConfigFake,
+			check: func(t *testing.T, f *apitest.Fake) {
+				req := lastRequest(t, f, "SetModelConfig").(api.SetModelConfigRequest)
+				want := api.SetModelConfigRequest{Model: "default", Set: map[string]any{"update-status-hook-interval": "1m"}}
+				if !reflect.DeepEqual(req, want) {
+					t.Errorf("request = %+v, want %+v", req, want)
+				}
+			}},
+		{name: "model-config set refused", args: []string{"model-config", "update-status-hook-interval=soon"}, fake: modelConfigFake, code: 1,
+			stderr: "ERROR invalid update status hook interval in model configuration: time: invalid duration \"soon\"\n"},
+		{name: "model-config set unknown key", args: []string{"model-config", "ftp-proxy=10.0.0.1:8000"}, fake: modelConfigFake, code: 1,
+			stderr: "WARNING key \"ftp-proxy\" is not defined in the current model configuration: possible misspelling\n" +
+				"ERROR model config key \"ftp-proxy\" is not supported by the local controller (it knows agent-version, update-status-hook-interval)\n"},
+		{name: "model-config set read-only", args: []string{"model-config", "agent-version=4.0.0"}, fake: modelConfigFake, code: 1,
+			stderr: "ERROR \"agent-version\" must be set via \"upgrade-model\"\n",
+			check: func(t *testing.T, f *apitest.Fake) {
+				for _, c := range f.Calls() {
+					if c.Method == "SetModelConfig" {
+						t.Errorf("read-only key sent: %+v", c.Request)
+					}
+				}
+			}},
+		{name: "model-config reset", args: []string{"model-config", "--reset", "update-status-hook-interval,"}, fake: modelConfigFake,
+			check: func(t *testing.T, f *apitest.Fake) {
+				req := lastRequest(t, f, "SetModelConfig").(api.SetModelConfigRequest)
+				if !reflect.DeepEqual(req, api.SetModelConfigRequest{Model: "default", Reset: []string{"update-status-hook-interval"}}) {
+					t.Errorf("request = %+v", req)
+				}
+			}},
+		{name: "model-config reset read-only", args: []string{"model-config", "--reset", "agent-version"}, code: 2,
+			stderr: "ERROR \"agent-version\" cannot be reset\n"},
+		{name: "model-config reset and get", args: []string{"model-config", "--reset", "something", "weird"}, code: 2,
+			stderr: "ERROR cannot use --reset flag and get value simultaneously\n"},
+		{name: "model-config set and reset one key", args: []string{"model-config", "--reset", "update-status-hook-interval", "update-status-hook-interval=1m"}, code: 2,
+			stderr: "ERROR cannot set and reset key \"update-status-hook-interval\" simultaneously\n"},
+		{name: "model-config two keys", args: []string{"model-config", "one", "two"}, code: 2,
+			stderr: "ERROR cannot specify multiple keys to get\n"},
+		{name: "model-config file from its own yaml", args: []string{"model-config", "--file", "-", "--ignore-read-only-fields"}, fake: modelConfigFake,
+			stdin: "agent-version:\n  value: 3.6.11\n  source: model\nupdate-status-hook-interval:\n  value: 10m\n  source: model\n",
+			check: func(t *testing.T, f *apitest.Fake) {
+				req := lastRequest(t, f, "SetModelConfig").(api.SetModelConfigRequest)
+				if !reflect.DeepEqual(req, api.SetModelConfigRequest{Model: "default", Set: map[string]any{"update-status-hook-interval": "10m"}}) {
+					t.Errorf("request = %+v", req)
+				}
+			}},
+		{name: "model-config file with read-only", args: []string{"model-config", "--file", "-"}, fake: modelConfigFake,
+			stdin: "agent-version: 3.6.11\nupdate-status-hook-interval: 10m\n", code: 1,
+			stderr: "ERROR \"agent-version\" must be set via \"upgrade-model\"\n"},
+		{name: "model-config file, reset, set in Juju's order", args: []string{"model-config", "update-status-hook-interval=2m", "--file", "-", "--reset", "x"},
+			fake: modelConfigFake, stdin: "update-status-hook-interval: 10m\n",
+			stderr: "WARNING key \"x\" is not defined in the current model configuration: possible misspelling\n",
+			check: func(t *testing.T, f *apitest.Fake) {
+				var got []api.SetModelConfigRequest
+				for _, c := range f.Calls() {
+					if c.Method == "SetModelConfig" {
+						got = append(got, c.Request.(api.SetModelConfigRequest))
+					}
+				}
+				want := []api.SetModelConfigRequest{
+					{Model: "default", Set: map[string]any{"update-status-hook-interval": "10m"}},
+					{Model: "default", Reset: []string{"x"}},
+					{Model: "default", Set: map[string]any{"update-status-hook-interval": "2m"}},
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("requests = %+v, want %+v", got, want)
+				}
+			}},
+		{name: "help model-config", args: []string{"help", "model-config"}, stdout: "golden:help-model-config"},
+
 		// models
 		{name: "models", args: []string{"models"}, fake: modelsFake, stdout: "golden:models-tabular"},
 		{name: "models yaml", args: []string{"models", "--format", "yaml"}, fake: modelsFake, stdout: "golden:models-yaml"},
@@ -473,6 +553,30 @@ func secretsFake() *apitest.Fake {
 				Revision: 3, Created: t0, Updated: tNow.Add(-2 * time.Hour)},
 		}, nil
 	}}
+}
+
+// modelConfigFake answers as the controller does for a model with the
+// default update-status interval.
+func modelConfigFake() *apitest.Fake {
+	return &apitest.Fake{
+		ModelConfigFunc: func(_ context.Context, req api.ModelConfigRequest) (api.ModelConfig, error) {
+			return api.ModelConfig{
+				"agent-version":               {Value: "3.6.11", Source: "model"},
+				"update-status-hook-interval": {Value: "5m", Source: "default"},
+			}, nil
+		},
+		SetModelConfigFunc: func(_ context.Context, req api.SetModelConfigRequest) error {
+			for k, v := range req.Set {
+				if k != "update-status-hook-interval" {
+					return api.Errorf(api.CodeNotSupported, "model config key %q is not supported by the local controller (it knows agent-version, update-status-hook-interval)", k)
+				}
+				if _, err := time.ParseDuration(v.(string)); err != nil {
+					return api.Errorf(api.CodeNotValid, "invalid update status hook interval in model configuration: %v", err)
+				}
+			}
+			return nil
+		},
+	}
 }
 
 func modelsFake() *apitest.Fake {

@@ -19,75 +19,43 @@ type appendStrings struct{ s *[]string }
 func (v appendStrings) Set(s string) error { *v.s = append(*v.s, s); return nil }
 func (v appendStrings) String() string     { return strings.Join(*v.s, ",") }
 
-// configCommand is `juju config` for applications
-// (cmd/juju/application/config.go over config.ConfigCommandBase).
-type configCommand struct {
-	modelFlag
-	out      output
-	app      string
-	file     string
-	color    bool
-	noColor  bool
-	reset    []string
-	keyToGet string
-	setArgs  []string
-	actions  []string
+// configArgs is Juju's config.ConfigCommandBase, which `config` and
+// `model-config` share: --file, --reset and the key[=value] arguments,
+// turned into the actions to take, in Juju's order (file, reset, set).
+type configArgs struct {
+	file    string
+	color   bool
+	noColor bool
+	reset   []string // --reset values as typed
+	// cantReset are keys --reset refuses.
+	cantReset []string
+
+	actions   []string
+	keyToGet  string
+	setArgs   []string // key=value as typed, in order
+	resetKeys []string // --reset values split
 }
 
-const (
-	actionGetOne  = "get value"
-	actionGetAll  = "get all values"
-	actionSetArgs = "set key=value pairs"
-	actionSetFile = "use --file flag"
-	actionReset   = "use --reset flag"
-)
-
-func (c *configCommand) info() info {
-	return info{
-		name:    "config",
-		args:    "<application name> [--reset <key[,key]>] [<attribute-key>][=<value>] ...]",
-		purpose: "Get, set, or reset configuration for a deployed application.",
-		doc: `
-With only an application name, prints its configuration as YAML: every
-charm option (settings) and application option (application-config, e.g.
-trust) with its default, description, source, type and value.
-
-With one key, prints that option's value. With key=value pairs, sets
-options (key=@file reads the value from a file); --reset puts options back
-to their defaults; --file sets options from a YAML file of the form
-"<application>: {key: value}".`,
-		examples: `
-    juju-local config hydra
-    juju-local config hydra dev
-    juju-local config kratos-external-idp-integrator provider=generic client_id=abc
-    juju-local config hydra --reset dev,log_level`,
-	}
-}
-
-func (c *configCommand) setFlags(f *gnuflag.FlagSet) {
-	c.setModelFlags(f)
+func (c *configArgs) setFlags(f *gnuflag.FlagSet) {
 	f.StringVar(&c.file, "file", "", "Path to yaml-formatted configuration file")
 	f.BoolVar(&c.color, "color", false, "Use ANSI color codes in output")
 	f.BoolVar(&c.noColor, "no-color", false, "Disable ANSI color codes in tabular output")
 	f.Var(appendStrings{&c.reset}, "reset", "Reset the provided comma delimited keys")
-	c.out.addFlags(f, "yaml", map[string]formatter{"yaml": formatYAML, "json": formatJSON})
 }
 
-// init is config.go Init then ConfigCommandBase.Init.
-func (c *configCommand) init(args []string) error {
-	if len(args) == 0 || strings.Contains(args[0], "=") {
-		return errors.New("no application name specified")
-	}
-	c.app, args = args[0], args[1:]
+// parse is ConfigCommandBase.Init.
+func (c *configArgs) parse(args []string) error {
 	if c.file != "" {
 		c.actions = append(c.actions, actionSetFile)
 	}
-	var resetKeys []string
 	if len(c.reset) > 0 {
 		for _, v := range c.reset {
-			resetKeys = append(resetKeys, strings.Split(strings.Trim(v, ","), ",")...)
+			c.resetKeys = append(c.resetKeys, strings.Split(strings.Trim(v, ","), ",")...)
 		}
-		for _, k := range resetKeys {
+		for _, k := range c.resetKeys {
+			if contains(c.cantReset, k) {
+				return fmt.Errorf("%q cannot be reset", k)
+			}
 			if strings.Contains(k, "=") {
 				return fmt.Errorf(`--reset accepts a comma delimited set of keys "a,b,c", received: %q`, k)
 			}
@@ -130,12 +98,74 @@ func (c *configCommand) init(args []string) error {
 	if len(get) == 1 {
 		c.keyToGet = get[0]
 	}
-	for _, k := range resetKeys {
+	for _, k := range c.resetKeys {
 		if vals[k] {
 			return fmt.Errorf("cannot set and reset key %q simultaneously", k)
 		}
 	}
 	return nil
+}
+
+// readFile reads --file, "-" being stdin.
+func (c *configArgs) readFile(a *app) ([]byte, error) {
+	if c.file == "-" {
+		return io.ReadAll(a.stdin)
+	}
+	return os.ReadFile(absPath(c.file))
+}
+
+// configCommand is `juju config` for applications
+// (cmd/juju/application/config.go over config.ConfigCommandBase).
+type configCommand struct {
+	modelFlag
+	configArgs
+	out output
+	app string
+}
+
+const (
+	actionGetOne  = "get value"
+	actionGetAll  = "get all values"
+	actionSetArgs = "set key=value pairs"
+	actionSetFile = "use --file flag"
+	actionReset   = "use --reset flag"
+)
+
+func (c *configCommand) info() info {
+	return info{
+		name:    "config",
+		args:    "<application name> [--reset <key[,key]>] [<attribute-key>][=<value>] ...]",
+		purpose: "Get, set, or reset configuration for a deployed application.",
+		doc: `
+With only an application name, prints its configuration as YAML: every
+charm option (settings) and application option (application-config, e.g.
+trust) with its default, description, source, type and value.
+
+With one key, prints that option's value. With key=value pairs, sets
+options (key=@file reads the value from a file); --reset puts options back
+to their defaults; --file sets options from a YAML file of the form
+"<application>: {key: value}".`,
+		examples: `
+    juju-local config hydra
+    juju-local config hydra dev
+    juju-local config kratos-external-idp-integrator provider=generic client_id=abc
+    juju-local config hydra --reset dev,log_level`,
+	}
+}
+
+func (c *configCommand) setFlags(f *gnuflag.FlagSet) {
+	c.setModelFlags(f)
+	c.configArgs.setFlags(f)
+	c.out.addFlags(f, "yaml", map[string]formatter{"yaml": formatYAML, "json": formatJSON})
+}
+
+// init is config.go Init then ConfigCommandBase.Init.
+func (c *configCommand) init(args []string) error {
+	if len(args) == 0 || strings.Contains(args[0], "=") {
+		return errors.New("no application name specified")
+	}
+	c.app, args = args[0], args[1:]
+	return c.parse(args)
 }
 
 func contains(list []string, s string) bool {
@@ -213,13 +243,6 @@ func (c *configCommand) run(ctx context.Context, a *app) error {
 		}
 	}
 	return nil
-}
-
-func (c *configCommand) readFile(a *app) ([]byte, error) {
-	if c.file == "-" {
-		return io.ReadAll(a.stdin)
-	}
-	return os.ReadFile(absPath(c.file))
 }
 
 // printOne is config.go getConfig: the bare value, "" when unset.

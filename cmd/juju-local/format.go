@@ -72,6 +72,12 @@ func (o *output) doc() string {
 
 // write formats value to stdout or the -o file.
 func (o *output) write(a *app, value any) error {
+	return o.writeWith(a, o.formatters[o.name], value)
+}
+
+// writeWith is juju/cmd's WriteFormatter: value in a format of the
+// command's choosing, to stdout or the -o file.
+func (o *output) writeWith(a *app, format formatter, value any) error {
 	w := a.stdout
 	if o.outPath != "" {
 		f, err := os.Create(o.outPath)
@@ -81,7 +87,34 @@ func (o *output) write(a *app, value any) error {
 		defer f.Close()
 		w = f
 	}
-	return o.formatters[o.name](w, value)
+	return format(w, value)
+}
+
+// formatSmart is juju/cmd's FormatSmart: strings as they are, booleans
+// as True/False, lists one item a line, anything else as YAML; nothing
+// for nil or "".
+func formatSmart(w io.Writer, value any) error {
+	var s string
+	switch v := value.(type) {
+	case nil:
+		return nil
+	case string:
+		s = v
+	case []string:
+		s = strings.Join(v, "\n")
+	case bool:
+		s = "False"
+		if v {
+			s = "True"
+		}
+	default:
+		return formatYAML(w, value)
+	}
+	if s == "" {
+		return nil
+	}
+	_, err := io.WriteString(w, s+"\n")
+	return err
 }
 
 type formatValue struct{ o *output }

@@ -134,10 +134,13 @@ func (a *agent) run(ctx context.Context) {
 	}()
 	defer watchWG.Wait()
 
-	updateStatus := time.NewTimer(a.updateStatusInterval())
+	updateStatus := newUpdateStatusTimer(a.updateStatusInterval())
 	defer updateStatus.Stop()
 	var retry <-chan time.Time
 	for {
+		// A model-config change pokes the agent: restart the timer with
+		// the model's new interval.
+		updateStatus.follow(a.updateStatusInterval())
 		a.mr.mu.Lock()
 		if _, err := a.mr.m.SyncScopes(a.unit); err != nil && !errors.Is(err, model.ErrCannotEnterScope) {
 			a.logf("ERROR", "entering relation scopes: %v", err)
@@ -177,18 +180,37 @@ func (a *agent) run(ctx context.Context) {
 			a.mr.mu.Lock()
 			a.updateStatus++
 			a.mr.mu.Unlock()
-			updateStatus.Reset(a.updateStatusInterval())
+			updateStatus.Reset(updateStatus.interval)
 		}
 	}
+}
+
+// updateStatusTimer fires when a unit's update-status is due.
+type updateStatusTimer struct {
+	*time.Timer
+	interval time.Duration
+}
+
+func newUpdateStatusTimer(interval time.Duration) *updateStatusTimer {
+	return &updateStatusTimer{Timer: time.NewTimer(interval), interval: interval}
+}
+
+// follow restarts the timer with interval when it differs from the
+// current one, as Juju's remote-state watcher resets its update-status
+// timer when the model's update-status-hook-interval changes: the next
+// update-status comes a whole new interval after the change.
+func (t *updateStatusTimer) follow(interval time.Duration) {
+	if interval == t.interval {
+		return
+	}
+	t.interval = interval
+	t.Reset(interval)
 }
 
 func (a *agent) updateStatusInterval() time.Duration {
 	a.mr.mu.Lock()
 	defer a.mr.mu.Unlock()
-	if d := a.mr.m.UpdateStatusInterval; d > 0 {
-		return d
-	}
-	return model.DefaultUpdateStatusInterval
+	return effectiveInterval(a.mr.m.UpdateStatusInterval)
 }
 
 // loadLocalLocked restores the uniter's local state from the model; a

@@ -283,3 +283,36 @@ func TestDebugLogKeep(t *testing.T) {
 		}
 	}
 }
+
+func TestModelConfigRoundTrip(t *testing.T) {
+	t.Parallel()
+	var got api.SetModelConfigRequest
+	f := &apitest.Fake{
+		ModelConfigFunc: func(_ context.Context, req api.ModelConfigRequest) (api.ModelConfig, error) {
+			return api.ModelConfig{"update-status-hook-interval": {Value: "5m", Source: "default"}}, nil
+		},
+		SetModelConfigFunc: func(_ context.Context, req api.SetModelConfigRequest) error {
+			got = req
+			if _, ok := req.Set["agent-version"]; ok {
+				return api.Errorf(api.CodeNotValid, `"agent-version" must be set via "upgrade-model"`)
+			}
+			return nil
+		},
+	}
+	c, _ := serve(t, f)
+	ctx := context.Background()
+
+	cfg, err := c.ModelConfig(ctx, api.ModelConfigRequest{Model: "default"})
+	want := api.ModelConfig{"update-status-hook-interval": {Value: "5m", Source: "default"}}
+	if err != nil || !reflect.DeepEqual(cfg, want) {
+		t.Errorf("ModelConfig = %+v, %v", cfg, err)
+	}
+	req := api.SetModelConfigRequest{Model: "default", Set: map[string]any{"update-status-hook-interval": "1m"}, Reset: []string{"x"}}
+	if err := c.SetModelConfig(ctx, req); err != nil || !reflect.DeepEqual(got, req) {
+		t.Errorf("SetModelConfig = %v, server saw %+v", err, got)
+	}
+	err = c.SetModelConfig(ctx, api.SetModelConfigRequest{Model: "default", Set: map[string]any{"agent-version": "4.0.0"}})
+	if !errors.Is(err, api.ErrNotValid) || err.Error() != `"agent-version" must be set via "upgrade-model"` {
+		t.Errorf("SetModelConfig(agent-version) = %v", err)
+	}
+}

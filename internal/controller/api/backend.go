@@ -25,6 +25,12 @@ type Backend interface {
 	Models(ctx context.Context) (Models, error)
 	// DestroyModel removes a model and everything in it, returning when done.
 	DestroyModel(ctx context.Context, req DestroyModelRequest) error
+	// ModelConfig returns a model's configuration.
+	ModelConfig(ctx context.Context, req ModelConfigRequest) (ModelConfig, error)
+	// SetModelConfig sets and resets model configuration; the model's
+	// units see the change at once (update-status-hook-interval restarts
+	// their update-status timers).
+	SetModelConfig(ctx context.Context, req SetModelConfigRequest) error
 
 	// Deploy deploys a charm or a bundle. progress receives the lines
 	// Juju's deploy prints, one call per line, without newline:
@@ -180,6 +186,12 @@ func (Unimplemented) AddModel(context.Context, AddModelRequest) (ModelSummary, e
 }
 func (Unimplemented) Models(context.Context) (Models, error) { return Models{}, errUnimplemented }
 func (Unimplemented) DestroyModel(context.Context, DestroyModelRequest) error {
+	return errUnimplemented
+}
+func (Unimplemented) ModelConfig(context.Context, ModelConfigRequest) (ModelConfig, error) {
+	return nil, errUnimplemented
+}
+func (Unimplemented) SetModelConfig(context.Context, SetModelConfigRequest) error {
 	return errUnimplemented
 }
 func (Unimplemented) Deploy(context.Context, DeployRequest, func(string)) (DeployResult, error) {

@@ -180,6 +180,15 @@ func (c *Client) DestroyModel(ctx context.Context, req DestroyModelRequest) erro
 	return err
 }
 
+func (c *Client) ModelConfig(ctx context.Context, req ModelConfigRequest) (ModelConfig, error) {
+	return call[ModelConfig](c, ctx, "model-config", req)
+}
+
+func (c *Client) SetModelConfig(ctx context.Context, req SetModelConfigRequest) error {
+	_, err := call[struct{}](c, ctx, "set-model-config", req)
+	return err
+}
+
 func (c *Client) Deploy(ctx context.Context, req DeployRequest, progress func(string)) (DeployResult, error) {
 	return callStream[string, DeployResult](c, ctx, "deploy", req, func(line string) error {
 		if progress != nil {

@@ -43,6 +43,8 @@ func NewServer(b Backend, info ControllerInfo) *Server {
 	unary(mux, "add-model", b.AddModel)
 	unary(mux, "models", func(ctx context.Context, _ struct{}) (Models, error) { return b.Models(ctx) })
 	unary(mux, "destroy-model", noResult(b.DestroyModel))
+	unary(mux, "model-config", b.ModelConfig)
+	unary(mux, "set-model-config", noResult(b.SetModelConfig))
 	stream(mux, "deploy", func(ctx context.Context, req DeployRequest, emit func(string) error) (DeployResult, error) {
 		return b.Deploy(ctx, req, func(line string) { _ = emit(line) })
 	})

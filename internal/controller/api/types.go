@@ -54,6 +54,35 @@ type Models struct {
 	Models     []ModelSummary `json:"models"`
 }
 
+// ---- model configuration ----
+
+// ModelConfigRequest is `juju-local model-config [<key>]`.
+type ModelConfigRequest struct {
+	Model string `json:"model"`
+}
+
+// ModelConfigValue is one model configuration attribute and where its
+// value comes from (Juju's config.ConfigValue): "default" for the
+// controller's default, "model" for a value set on the model.
+type ModelConfigValue struct {
+	Value  any    `json:"value"`
+	Source string `json:"source"`
+}
+
+// ModelConfig is a model's configuration by attribute name (Juju's
+// ModelGetWithMetadata, without the name, type and uuid attributes).
+type ModelConfig map[string]ModelConfigValue
+
+// SetModelConfigRequest is `juju-local model-config k=v …` (Set, values
+// as Juju's ModelSet takes them) and `--reset k,…` (Reset, as ModelUnset:
+// back to the default). Reset is applied before Set; nothing is applied
+// unless every key is valid.
+type SetModelConfigRequest struct {
+	Model string         `json:"model"`
+	Set   map[string]any `json:"set,omitempty"`
+	Reset []string       `json:"reset,omitempty"`
+}
+
 // ---- deploy and application life cycle ----
 
 // DeployRequest is `juju-local deploy <path> [<name>] …`.

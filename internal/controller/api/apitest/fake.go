@@ -23,6 +23,8 @@ type Fake struct {
 	AddModelFunc          func(context.Context, api.AddModelRequest) (api.ModelSummary, error)
 	ModelsFunc            func(context.Context) (api.Models, error)
 	DestroyModelFunc      func(context.Context, api.DestroyModelRequest) error
+	ModelConfigFunc       func(context.Context, api.ModelConfigRequest) (api.ModelConfig, error)
+	SetModelConfigFunc    func(context.Context, api.SetModelConfigRequest) error
 	DeployFunc            func(context.Context, api.DeployRequest, func(string)) (api.DeployResult, error)
 	IntegrateFunc         func(context.Context, api.IntegrateRequest) (api.IntegrateResult, error)
 	RemoveRelationFunc    func(context.Context, api.RemoveRelationRequest) error
@@ -82,6 +84,24 @@ func (f *Fake) DestroyModel(ctx context.Context, req api.DestroyModelRequest) er
 		return f.DestroyModelFunc(ctx, req)
 	}
 	return api.Unimplemented{}.DestroyModel(ctx, req)
+}
+
+// ModelConfig implements api.Backend.
+func (f *Fake) ModelConfig(ctx context.Context, req api.ModelConfigRequest) (api.ModelConfig, error) {
+	f.record("ModelConfig", req)
+	if f.ModelConfigFunc != nil {
+		return f.ModelConfigFunc(ctx, req)
+	}
+	return api.Unimplemented{}.ModelConfig(ctx, req)
+}
+
+// SetModelConfig implements api.Backend.
+func (f *Fake) SetModelConfig(ctx context.Context, req api.SetModelConfigRequest) error {
+	f.record("SetModelConfig", req)
+	if f.SetModelConfigFunc != nil {
+		return f.SetModelConfigFunc(ctx, req)
+	}
+	return api.Unimplemented{}.SetModelConfig(ctx, req)
 }
 
 // Integrate implements api.Backend.
