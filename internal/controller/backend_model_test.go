@@ -11,10 +11,10 @@ import (
 	"github.com/identity-platform-go/charms/internal/controller/model"
 )
 
-// modelConfigController is a controller with one model, "default", and
+// testController is a controller with one model, "default", and
 // one agent that is not running (its wake channel shows pokes): enough
-// for the model-config calls, which need no pods.
-func modelConfigController(t *testing.T) (*Controller, *modelRuntime, *agent) {
+// for the calls that need no pods (model config, secrets, tasks).
+func testController(t *testing.T) (*Controller, *modelRuntime, *agent) {
 	t.Helper()
 	c := &Controller{
 		cfg:    Config{Name: "local", StateDir: t.TempDir(), UpdateStatusInterval: model.DefaultUpdateStatusInterval, Logf: t.Logf},
@@ -86,7 +86,7 @@ func TestModelConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, mr, a := modelConfigController(t)
+			c, mr, a := testController(t)
 			err := c.SetModelConfig(ctx, tc.req)
 			if tc.err == "" && err != nil || tc.err != "" && (err == nil || err.Error() != tc.err) {
 				t.Fatalf("SetModelConfig = %v, want %q", err, tc.err)
@@ -122,7 +122,7 @@ func TestModelConfig(t *testing.T) {
 
 func TestModelConfigUnknownModel(t *testing.T) {
 	t.Parallel()
-	c, _, _ := modelConfigController(t)
+	c, _, _ := testController(t)
 	_, err := c.ModelConfig(context.Background(), api.ModelConfigRequest{Model: "nope"})
 	if !errors.Is(err, api.ErrModelNotFound) || err.Error() != `model "nope" not found` {
 		t.Errorf("ModelConfig(nope) = %v", err)

@@ -273,6 +273,7 @@ func (c *Controller) Secrets(_ context.Context, req api.SecretsRequest) ([]api.S
 		info := api.SecretInfo{
 			URI: "secret:" + s.ID, Owner: owner, Label: s.Label, Description: s.Description,
 			RotatePolicy: s.RotatePolicy, LatestExpire: s.Expire, Revision: s.LatestRevision,
+			Created: s.Created, Updated: s.Updated,
 		}
 		if s.Owner.Kind == model.OwnerModel {
 			info.Name, info.Label = s.Label, ""

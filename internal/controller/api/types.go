@@ -330,8 +330,8 @@ type SecretInfo struct {
 	NextRotateTime time.Time `json:"next-rotate-time,omitzero"`
 	LatestExpire   time.Time `json:"latest-expire,omitzero"`
 	Revision       int       `json:"revision"`
-	Created        time.Time `json:"created"`
-	Updated        time.Time `json:"updated"`
+	Created        time.Time `json:"created,omitzero"`
+	Updated        time.Time `json:"updated,omitzero"`
 	Error          string    `json:"error,omitempty"`
 }
 

@@ -180,6 +180,7 @@ func (a *applier) immediate(in, out unitctx.State, inSecrets map[string]unitctx.
 		// change by secret-set is the same field (see owned).
 		if s.Owner != "" && s.Label != old.Label && a.manages(ms) {
 			ms.Label = s.Label
+			ms.Updated = secretTime(a.now)
 			a.updated(ms)
 		}
 	}
@@ -289,10 +290,12 @@ func (a *applier) owned(inSecrets map[string]unitctx.Secret, s unitctx.Secret) {
 	if s.Revision != old.Revision {
 		ms.LatestRevision++
 		ms.Revisions = append(ms.Revisions, Revision{Rev: ms.LatestRevision, Content: maps.Clone(s.Content)})
+		ms.Updated = secretTime(a.now)
 		a.changes.Revisions = append(a.changes.Revisions, SecretRevision{URI: ms.URI, Revision: ms.LatestRevision, Notify: a.m.outdated(ms)})
 	}
 	if s.Description != old.Description || s.Rotate != old.Rotate || !s.Expire.Equal(old.Expire) {
 		ms.Description, ms.RotatePolicy, ms.Expire = s.Description, s.Rotate, s.Expire
+		ms.Updated = secretTime(a.now)
 		a.updated(ms)
 	}
 	if !reflect.DeepEqual(s.Grants, old.Grants) {
@@ -345,6 +348,7 @@ func (a *applier) create(id string, s unitctx.Secret) {
 	ms := &Secret{
 		ID: id, URI: s.ID, Owner: owner,
 		Label: s.Label, Description: s.Description, RotatePolicy: s.Rotate, Expire: s.Expire,
+		Created: secretTime(a.now), Updated: secretTime(a.now),
 		LatestRevision: 1,
 		Revisions:      []Revision{{Rev: 1, Content: maps.Clone(s.Content)}},
 	}
@@ -386,6 +390,9 @@ func (s *Secret) removeRevisions(revs []int) {
 		s.LatestRevision = s.Revisions[len(s.Revisions)-1].Rev
 	}
 }
+
+// secretTime is a secret's time as Juju keeps it: UTC, to the second.
+func secretTime(t time.Time) time.Time { return t.Round(time.Second).UTC() }
 
 // deleteSecret removes a secret.
 func (m *Model) deleteSecret(id string) { delete(m.Secrets, id) }

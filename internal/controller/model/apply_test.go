@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/identity-platform-go/charms/internal/unitctx"
 )
@@ -333,5 +334,73 @@ func TestApplyUnknownUnit(t *testing.T) {
 	t.Parallel()
 	if _, err := fixture().Apply("gone/0", unitctx.State{}, unitctx.State{}); err == nil || err.Error() != `unit "gone/0" not found` {
 		t.Errorf("Apply = %v", err)
+	}
+}
+
+func TestSecretTimes(t *testing.T) {
+	t.Parallel()
+	// long ago is the fixture secrets' creation and last update.
+	longAgo := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	const created = "cu9h1q4tmf1s4kmdpt3z"
+	for _, tc := range []struct {
+		name    string
+		unit    string
+		id      string
+		hook    func(t *testing.T, out *unitctx.State)
+		created bool // Created is now (else it stays long ago)
+		updated bool // Updated is now (else it stays long ago)
+	}{
+		{name: "created by a hook", unit: "postgresql/0", id: created, created: true, updated: true,
+			hook: func(t *testing.T, out *unitctx.State) {
+				out.Secrets = append(out.Secrets, unitctx.Secret{ID: uri(created), Owner: "application", Revision: 1, Content: map[string]string{"k": "v"}})
+			}},
+		{name: "a new revision", unit: "postgresql/0", id: pgSecret, updated: true,
+			hook: func(t *testing.T, out *unitctx.State) {
+				s := secretIn(t, out, pgSecret)
+				s.Revision, s.Content = 3, map[string]string{"password": "newer"}
+			}},
+		{name: "description", unit: "postgresql/0", id: pgSecret, updated: true,
+			hook: func(t *testing.T, out *unitctx.State) { secretIn(t, out, pgSecret).Description = "db user" }},
+		{name: "rotation", unit: "postgresql/0", id: pgSecret, updated: true,
+			hook: func(t *testing.T, out *unitctx.State) { secretIn(t, out, pgSecret).Rotate = "daily" }},
+		{name: "expiry", unit: "postgresql/0", id: pgSecret, updated: true,
+			hook: func(t *testing.T, out *unitctx.State) { secretIn(t, out, pgSecret).Expire = longAgo.AddDate(10, 0, 0) }},
+		{name: "the owner's label", unit: "postgresql/0", id: pgSecret, updated: true,
+			hook: func(t *testing.T, out *unitctx.State) { secretIn(t, out, pgSecret).Label = "db" }},
+		{name: "a grant is not an update", unit: "postgresql/0", id: pgSecret,
+			hook: func(t *testing.T, out *unitctx.State) { secretIn(t, out, pgSecret).Grants = nil }},
+		{name: "a consumer's tracking is not an update", unit: "hydra/0", id: pgSecret,
+			hook: func(t *testing.T, out *unitctx.State) { secretIn(t, out, pgSecret).TrackedRevision = 2 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := fixture()
+			for _, s := range m.Secrets {
+				s.Created, s.Updated = longAgo, longAgo
+			}
+			in := mustState(t, m, tc.unit)
+			out := in.Clone()
+			tc.hook(t, &out)
+			before := time.Now().Add(-time.Second)
+			if _, err := m.Apply(tc.unit, in, out); err != nil {
+				t.Fatal(err)
+			}
+			after := time.Now().Add(time.Second)
+			s := m.Secrets[tc.id]
+			check := func(what string, got time.Time, now bool) {
+				t.Helper()
+				if got.Location() != time.UTC || got.Nanosecond() != 0 {
+					t.Errorf("%s = %v, want UTC to the second", what, got)
+				}
+				if now && (got.Before(before) || got.After(after)) {
+					t.Errorf("%s = %v, want now", what, got)
+				}
+				if !now && !got.Equal(longAgo) {
+					t.Errorf("%s = %v, want it kept (%v)", what, got, longAgo)
+				}
+			}
+			check("Created", s.Created, tc.created)
+			check("Updated", s.Updated, tc.updated)
+		})
 	}
 }

@@ -165,6 +165,12 @@ type Secret struct {
 	Description  string    `json:"description,omitempty"`
 	RotatePolicy string    `json:"rotate-policy,omitempty"`
 	Expire       time.Time `json:"expire,omitzero"`
+	// Created is when the secret was created and Updated when its
+	// content or metadata (label, description, rotation, expiry) last
+	// changed, to the second as Juju's CreateTime/UpdateTime; grants do
+	// not count. Zero in models saved before they were kept.
+	Created time.Time `json:"created,omitzero"`
+	Updated time.Time `json:"updated,omitzero"`
 
 	// LatestRevision is the newest revision's number; Revisions holds the
 	// revisions not removed, oldest first.

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/jujuc"
@@ -469,11 +470,14 @@ func (m *Model) AddSecret(name, description string, content map[string]string) (
 		}
 	}
 	uri := jujuc.NewSecretURI()
+	now := secretTime(time.Now())
 	s := &Secret{
 		ID: uri.ID, URI: uri.String(),
 		Owner:          Owner{Kind: OwnerModel, Name: m.Name},
 		Label:          name,
 		Description:    description,
+		Created:        now,
+		Updated:        now,
 		LatestRevision: 1,
 		Revisions:      []Revision{{Rev: 1, Content: maps.Clone(content)}},
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/identity-platform-go/charms/internal/charmcraft"
 )
@@ -338,12 +339,16 @@ func TestConfig(t *testing.T) {
 func TestUserSecrets(t *testing.T) {
 	t.Parallel()
 	m := deployed(t)
+	before := time.Now().Add(-time.Second)
 	s, err := m.AddSecret("smtp", "mail relay", map[string]string{"password": "p"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.URI != "secret:"+s.ID || s.Owner.Kind != OwnerModel || s.Label != "smtp" {
 		t.Errorf("secret = %+v", s)
+	}
+	if s.Created.Before(before) || s.Created.Location() != time.UTC || s.Created.Nanosecond() != 0 || !s.Updated.Equal(s.Created) {
+		t.Errorf("times: created %v, updated %v; want now, to the second, in UTC", s.Created, s.Updated)
 	}
 	if _, err := m.AddSecret("smtp", "", map[string]string{"a": "b"}); err == nil || err.Error() != `user secret label "smtp" already exists` {
 		t.Errorf("duplicate: %v", err)
