@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -51,6 +52,26 @@ func runFake(status, message string, output map[string]any) *apitest.Fake {
 				Log:      []api.ActionMessage{{Timestamp: t0.Add(time.Second), Message: "looking up the redirect URI"}},
 				Enqueued: t0, Started: t0.Add(time.Second), Completed: t0.Add(2 * time.Second),
 			}, nil
+		},
+	}
+}
+
+// twoTasksFake runs an action on hydra/0 and hydra/1: both fail, with
+// return codes 1 and 2.
+func twoTasksFake() *apitest.Fake {
+	return &apitest.Fake{
+		RunFunc: func(context.Context, api.RunRequest) (api.Operation, error) {
+			return api.Operation{ID: "5", Tasks: []api.Task{{ID: "6", Receiver: "unit-hydra-0"}, {ID: "7", Receiver: "unit-hydra-1"}}}, nil
+		},
+		WaitTaskFunc: func(_ context.Context, req api.WaitTaskRequest, _ func(api.ActionMessage)) (api.TaskResult, error) {
+			code, unit := 1.0, "unit-hydra-0"
+			if req.ID == "7" {
+				code, unit = 2.0, "unit-hydra-1"
+			}
+			return api.TaskResult{ID: req.ID, Receiver: unit, Action: "create-oauth-client", Status: "failed",
+				Message:  fmt.Sprintf("exit status %d", int(code)),
+				Output:   map[string]any{"return-code": code, "stderr": "Traceback: KeyError\n"},
+				Enqueued: t0, Started: t0.Add(time.Second), Completed: t0.Add(2 * time.Second)}, nil
 		},
 	}
 }
@@ -226,6 +247,8 @@ func cliCases() []cliCase {
 			fake:   func() *apitest.Fake { return runFake("running", "", nil) },
 			code:   1,
 			stderr: "Running operation 1 with 1 task\n  - task 2 on unit-kratos-external-idp-integrator-0\n\nWaiting for task 2...\nERROR timed out waiting for results from: unit kratos-external-idp-integrator/0\n"},
+		{name: "run tasks failed", args: []string{"run", "hydra/0", "hydra/1", "create-oauth-client", "--format", "yaml", "--utc"},
+			fake: twoTasksFake, code: 1, stdout: "golden:run-failed-tasks-stdout", stderr: "golden:run-failed-tasks-stderr"},
 		{name: "run background", args: []string{"run", "kratos-external-idp-integrator/0", "get-redirect-uri", "--background"},
 			fake:   func() *apitest.Fake { return runFake("completed", "", nil) },
 			stderr: "Scheduled operation 1 with task 2\nCheck operation status with 'juju-local show-operation 1'\nCheck task status with 'juju-local show-task 2'\n",
