@@ -135,6 +135,7 @@ func commands() []func() command {
 		func() command { return &resolvedCommand{} },
 		func() command { return &runCommand{} },
 		func() command { return &secretsCommand{} },
+		func() command { return &showTaskCommand{} },
 		func() command { return &showUnitCommand{} },
 		func() command { return &statusCommand{} },
 		func() command { return &waitForCommand{} },

@@ -56,6 +56,50 @@ func runFake(status, message string, output map[string]any) *apitest.Fake {
 	}
 }
 
+// showTaskFake has task 2: in state first when fetched (Wait 0), in
+// state then after a wait, with one log line.
+func showTaskFake(first, then string) *apitest.Fake {
+	return &apitest.Fake{WaitTaskFunc: func(_ context.Context, req api.WaitTaskRequest, progress func(api.ActionMessage)) (api.TaskResult, error) {
+		if req.ID != "2" {
+			return api.TaskResult{}, api.Errorf(api.CodeNotFound, "id not found")
+		}
+		logged := api.ActionMessage{Timestamp: t0.Add(time.Second), Message: "looking up the redirect URI"}
+		if progress != nil {
+			progress(logged)
+		}
+		status := first
+		if req.Wait != 0 {
+			status = then
+		}
+		res := api.TaskResult{ID: "2", Receiver: "unit-kratos-external-idp-integrator-0", Action: "get-redirect-uri", Status: status,
+			Log: []api.ActionMessage{logged}, Enqueued: t0, Started: t0.Add(time.Second)}
+		switch status {
+		case "completed":
+			res.Output = map[string]any{"redirect-uri": "https://x/cb", "return-code": 0.0, "stdout": "hello\r\n"}
+			res.Completed = t0.Add(2 * time.Second)
+		case "failed":
+			res.Message = "exit status 2"
+			res.Output = map[string]any{"return-code": 2.0, "stderr": "panic: boom\n"}
+			res.Completed = t0.Add(2 * time.Second)
+		}
+		return res, nil
+	}}
+}
+
+// waitedOnce checks show-task fetched the task once, without waiting.
+func waitedOnce(t *testing.T, f *apitest.Fake) {
+	t.Helper()
+	var reqs []api.WaitTaskRequest
+	for _, c := range f.Calls() {
+		if c.Method == "WaitTask" {
+			reqs = append(reqs, c.Request.(api.WaitTaskRequest))
+		}
+	}
+	if len(reqs) != 1 || reqs[0] != (api.WaitTaskRequest{Model: "default", ID: "2"}) {
+		t.Errorf("WaitTask calls = %+v, want one with Wait 0", reqs)
+	}
+}
+
 // twoTasksFake runs an action on hydra/0 and hydra/1: both fail, with
 // return codes 1 and 2.
 func twoTasksFake() *apitest.Fake {
@@ -247,6 +291,18 @@ func cliCases() []cliCase {
 			fake:   func() *apitest.Fake { return runFake("running", "", nil) },
 			code:   1,
 			stderr: "Running operation 1 with 1 task\n  - task 2 on unit-kratos-external-idp-integrator-0\n\nWaiting for task 2...\nERROR timed out waiting for results from: unit kratos-external-idp-integrator/0\n"},
+		{name: "run indefinite wait", args: []string{"run", "kratos-external-idp-integrator/0", "get-redirect-uri", "--wait", "-1s"},
+			fake: func() *apitest.Fake {
+				return runFake("completed", "", map[string]any{"redirect-uri": "https://x/cb", "return-code": 0.0})
+			},
+			stdout: "redirect-uri: https://x/cb\n\n",
+			stderr: "Running operation 1 with 1 task\n  - task 2 on unit-kratos-external-idp-integrator-0\n\nWaiting for task 2...\n12:00:01 looking up the redirect URI\n\n",
+			check: func(t *testing.T, f *apitest.Fake) {
+				// Juju waits indefinitely for a negative --wait.
+				if req := lastRequest(t, f, "WaitTask").(api.WaitTaskRequest); req.Wait >= 0 {
+					t.Errorf("wait = %v, want negative (no bound)", req.Wait)
+				}
+			}},
 		{name: "run tasks failed", args: []string{"run", "hydra/0", "hydra/1", "create-oauth-client", "--format", "yaml", "--utc"},
 			fake: twoTasksFake, code: 1, stdout: "golden:run-failed-tasks-stdout", stderr: "golden:run-failed-tasks-stderr"},
 		{name: "run background", args: []string{"run", "kratos-external-idp-integrator/0", "get-redirect-uri", "--background"},
@@ -402,6 +458,39 @@ func cliCases() []cliCase {
 		}},
 		{name: "refresh without path", args: []string{"refresh", "hydra"}, code: 1,
 			stderr: "ERROR refreshing a local charm requires either --path or --switch\n"},
+
+		// show-task
+		{name: "show-task", args: []string{"show-task", "2"}, fake: func() *apitest.Fake { return showTaskFake("completed", "completed") },
+			stdout: "golden:show-task-plain", check: waitedOnce},
+		{name: "show-task yaml", args: []string{"show-task", "2", "--format", "yaml", "--utc"}, fake: func() *apitest.Fake { return showTaskFake("completed", "completed") },
+			stdout: "golden:show-task-yaml"},
+		{name: "show-task json", args: []string{"show-task", "2", "--format=json", "--utc"}, fake: func() *apitest.Fake { return showTaskFake("completed", "completed") },
+			stdout: "golden:show-task-json"},
+		{name: "show-task failed", args: []string{"show-task", "2"}, fake: func() *apitest.Fake { return showTaskFake("failed", "failed") },
+			stdout: "Action id 2 failed: exit status 2\n\npanic: boom\n"},
+		{name: "show-task running, no wait", args: []string{"show-task", "2"}, fake: func() *apitest.Fake { return showTaskFake("running", "completed") },
+			stdout: "Task 2 running\n\n", check: waitedOnce},
+		{name: "show-task watch", args: []string{"show-task", "2", "--watch"}, fake: func() *apitest.Fake { return showTaskFake("running", "completed") },
+			stdout: "golden:show-task-plain", stderr: "12:00:01 looking up the redirect URI\n\n",
+			check: func(t *testing.T, f *apitest.Fake) {
+				if req := lastRequest(t, f, "WaitTask").(api.WaitTaskRequest); req.Wait >= 0 || req.ID != "2" || req.Model != "default" {
+					t.Errorf("request = %+v, want a wait without bound", req)
+				}
+			}},
+		{name: "show-task wait runs out", args: []string{"show-task", "2", "--wait", "1s"}, fake: func() *apitest.Fake { return showTaskFake("running", "running") },
+			code: 1, stderr: "12:00:01 looking up the redirect URI\n\nERROR maximum wait time reached\n",
+			check: func(t *testing.T, f *apitest.Fake) {
+				if req := lastRequest(t, f, "WaitTask").(api.WaitTaskRequest); req.Wait <= 0 || req.Wait > time.Second {
+					t.Errorf("wait = %v, want the rest of 1s", req.Wait)
+				}
+			}},
+		{name: "show-task unknown", args: []string{"show-task", "99"}, fake: func() *apitest.Fake { return showTaskFake("completed", "completed") },
+			code: 1, stderr: "ERROR id not found\n"},
+		{name: "show-task no id", args: []string{"show-task"}, code: 2, stderr: "ERROR no task ID specified\n"},
+		{name: "show-task bad id", args: []string{"show-task", "x"}, code: 2, stderr: "ERROR task ID \"x\" not valid\n"},
+		{name: "show-task two ids", args: []string{"show-task", "1", "2"}, code: 2, stderr: "ERROR unrecognized args: [\"2\"]\n"},
+		{name: "show-task watch and wait", args: []string{"show-task", "2", "--watch", "--wait", "5s"}, code: 2,
+			stderr: "ERROR specify either --watch or --wait but not both\n"},
 
 		// secrets
 		{name: "add-secret", args: []string{"add-secret", "client-secret", "value=s3cret", "--info", "the IdP's secret"},

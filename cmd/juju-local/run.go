@@ -224,9 +224,14 @@ func receiverID(receiver string) string {
 }
 
 func (c *runCommand) waitForTasks(ctx context.Context, a *app, b api.Backend, model string, tasks []api.Task, info map[string]any) (map[string]int, error) {
+	// One deadline for all the tasks, as Juju's one timer; a negative
+	// --wait waits indefinitely (Juju discards the timer's tick).
 	deadline := time.Now().Add(c.wait)
-	if c.wait < 0 {
-		deadline = time.Now()
+	wait := func() time.Duration {
+		if c.wait < 0 {
+			return -1
+		}
+		return max(time.Until(deadline), 0) // 0: the state now
 	}
 	failed := map[string]int{}
 	got := map[string]bool{}
@@ -238,17 +243,17 @@ func (c *runCommand) waitForTasks(ctx context.Context, a *app, b api.Backend, mo
 			// Juju follows the action's log only when it waits for one task.
 			progress = func(m api.ActionMessage) {
 				haveLogs = true
-				a.infof("%s %s", c.timestamp(a, m.Timestamp, "15:04:05"), m.Message)
+				a.infof("%s %s", actionTime(a, c.utc, m.Timestamp, watchTimestampFormat), m.Message)
 			}
 		}
-		res, err := b.WaitTask(ctx, api.WaitTaskRequest{Model: model, ID: t.ID, Wait: max(time.Until(deadline), 0)}, progress)
+		res, err := b.WaitTask(ctx, api.WaitTaskRequest{Model: model, ID: t.ID, Wait: wait()}, progress)
 		if i == 0 && haveLogs {
 			a.infof("\n")
 		}
 		if err != nil {
 			return nil, err
 		}
-		if res.Status == "running" || res.Status == "pending" {
+		if unfinished(res.Status) {
 			var missing []string
 			for _, t := range tasks {
 				if !got[t.Receiver] {
@@ -259,7 +264,7 @@ func (c *runCommand) waitForTasks(ctx context.Context, a *app, b api.Backend, mo
 			return nil, fmt.Errorf("timed out waiting for results from: %s", strings.Join(missing, ", "))
 		}
 		got[t.Receiver] = true
-		data, code := c.formatActionResult(a, t.ID, res)
+		data, code := formatActionResult(a, c.utc, t.ID, res)
 		data["id"] = t.ID
 		info[receiverID(t.Receiver)] = data
 		if code >= 1 {
@@ -277,8 +282,14 @@ func mustTag(s string) names.Tag {
 	return tag
 }
 
-func (c *runCommand) timestamp(a *app, t time.Time, layout string) string {
-	if c.utc {
+// watchTimestampFormat is how Juju shows an action-log line while it
+// waits for the task.
+const watchTimestampFormat = "15:04:05"
+
+// actionTime is common.go formatTimestamp: in UTC or local time, with
+// layout, or as time.Time's String when layout is "".
+func actionTime(a *app, utc bool, t time.Time, layout string) string {
+	if utc {
 		t = t.UTC()
 	} else {
 		t = t.In(a.loc)
@@ -291,7 +302,7 @@ func (c *runCommand) timestamp(a *app, t time.Time, layout string) string {
 
 // formatActionResult is common.go formatActionResult: the task record
 // --format yaml|json prints, and the return code.
-func (c *runCommand) formatActionResult(a *app, id string, r api.TaskResult) (map[string]any, int) {
+func formatActionResult(a *app, utc bool, id string, r api.TaskResult) (map[string]any, int) {
 	resp := map[string]any{"id": id, "status": r.Status}
 	if r.Error != "" {
 		resp["error"] = r.Error
@@ -309,7 +320,7 @@ func (c *runCommand) formatActionResult(a *app, id string, r api.TaskResult) (ma
 	if len(r.Log) > 0 {
 		var logs []string
 		for _, m := range r.Log {
-			logs = append(logs, c.timestamp(a, m.Timestamp, "")+" "+m.Message)
+			logs = append(logs, actionTime(a, utc, m.Timestamp, "")+" "+m.Message)
 		}
 		resp["log"] = logs
 	}
@@ -319,7 +330,7 @@ func (c *runCommand) formatActionResult(a *app, id string, r api.TaskResult) (ma
 	timing := map[string]string{}
 	for k, t := range map[string]time.Time{"enqueued": r.Enqueued, "started": r.Started, "completed": r.Completed} {
 		if !t.IsZero() {
-			timing[k] = c.timestamp(a, t, "")
+			timing[k] = actionTime(a, utc, t, "")
 		}
 	}
 	resp["timing"] = timing

@@ -163,7 +163,9 @@ func (c *Controller) Run(_ context.Context, req api.RunRequest) (api.Operation, 
 	return op, nil
 }
 
-// WaitTask waits for a task to finish.
+// WaitTask waits for a task to finish: at most req.Wait when it is
+// positive, not at all when it is 0 (the task's state now, as `juju
+// show-task` fetches it), until the task ends when it is negative.
 func (c *Controller) WaitTask(ctx context.Context, req api.WaitTaskRequest, progress func(api.ActionMessage)) (api.TaskResult, error) {
 	mr, err := c.model(req.Model)
 	if err != nil {
@@ -181,7 +183,8 @@ func (c *Controller) WaitTask(ctx context.Context, req api.WaitTaskRequest, prog
 		t := mr.tasks[req.ID]
 		if t == nil {
 			mr.mu.Unlock()
-			return api.TaskResult{}, api.Errorf(api.CodeNotFound, "task %s not found", req.ID)
+			// Juju's Actions facade answers an unknown task with ErrBadId.
+			return api.TaskResult{}, api.Errorf(api.CodeNotFound, "id not found")
 		}
 		res := t.result()
 		done := t.done()
@@ -192,7 +195,7 @@ func (c *Controller) WaitTask(ctx context.Context, req api.WaitTaskRequest, prog
 				progress(res.Log[sent])
 			}
 		}
-		if done {
+		if done || req.Wait == 0 {
 			return res, nil
 		}
 		select {

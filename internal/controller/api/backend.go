@@ -74,9 +74,11 @@ type Backend interface {
 
 	// Run enqueues an action on units and returns at once.
 	Run(ctx context.Context, req RunRequest) (Operation, error)
-	// WaitTask waits up to req.Wait for a task to finish and returns its
-	// state (still pending or running when the wait ran out). progress
-	// receives the task's action-log messages as they are logged.
+	// WaitTask waits for a task to finish as req.Wait says (0: not at
+	// all) and returns its state (still pending or running when the wait
+	// ran out). progress receives the task's action-log messages, those
+	// logged so far first; ErrNotFound ("id not found") for an unknown
+	// task.
 	WaitTask(ctx context.Context, req WaitTaskRequest, progress func(ActionMessage)) (TaskResult, error)
 
 	// AddSecret adds a model-owned (user) secret.

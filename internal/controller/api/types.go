@@ -257,8 +257,11 @@ type Task struct {
 	Error    string `json:"error,omitempty"`
 }
 
-// WaitTaskRequest waits for a task to finish. Wait bounds the wait (0:
-// return the current state at once); ctx cancellation ends it too.
+// WaitTaskRequest waits for a task to finish. Wait bounds the wait: a
+// positive Wait waits at most that long, 0 returns the current state at
+// once (`juju show-task`), a negative Wait waits until the task ends
+// (`juju show-task --watch`, `juju run --wait -1s`). Ending ctx ends any
+// wait.
 type WaitTaskRequest struct {
 	Model string        `json:"model"`
 	ID    string        `json:"id"`
