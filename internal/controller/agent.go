@@ -388,7 +388,8 @@ func (a *agent) execute(ctx context.Context, op uniter.Op) (gone bool) {
 			app.Status = model.Status{Name: appStatus.Name, Message: appStatus.Message, Since: time.Now()}
 		}
 	}
-	out, runErr := a.runner.run(ctx, params)
+	res, runErr := a.runner.run(ctx, params)
+	out := res.Output
 	if ctx.Err() != nil {
 		return true
 	}
@@ -408,7 +409,7 @@ func (a *agent) execute(ctx context.Context, op uniter.Op) (gone bool) {
 	}
 	if t != nil {
 		a.pending = slices.DeleteFunc(a.pending, func(p uniter.PendingAction) bool { return p.ID == op.ActionID })
-		t.finish(out, hookErr)
+		t.finish(res, hookErr)
 		mr.taskChangedLocked()
 	}
 	_, u, err = mr.m.Unit(a.unit)

@@ -44,7 +44,7 @@ func TestWaitTask(t *testing.T) {
 		time.AfterFunc(after, func() {
 			mr.mu.Lock()
 			defer mr.mu.Unlock()
-			tk.finish(unitctx.Output{ActionResults: map[string]any{"done": "yes"}}, nil)
+			tk.finish(dispatchResult{Output: unitctx.Output{ActionResults: map[string]any{"done": "yes"}}}, nil)
 			mr.taskChangedLocked()
 		})
 	}

@@ -175,17 +175,26 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 func (e exitError) ExitCode() int { return e.code }
 
+// dispatchResult is what one dispatch produced.
+type dispatchResult struct {
+	unitctx.Output
+	// Code is dispatch's exit status; Stdout and Stderr its output, kept
+	// for actions (Juju reports them in the action's results).
+	Code           int
+	Stdout, Stderr string
+}
+
 // run dispatches one hook or action and ends it: what the hook buffered
 // is committed into out.State only when dispatch exited 0.
-func (r *hookRunner) run(ctx context.Context, p unitctx.Params) (unitctx.Output, error) {
+func (r *hookRunner) run(ctx context.Context, p unitctx.Params) (dispatchResult, error) {
 	p.Env.ContextID = fmt.Sprintf("%s-%s-%d", p.Env.UnitName, eventName(p.Event), rand.Int64())
 	hook, err := unitctx.Begin(p)
 	if err != nil {
-		return unitctx.Output{}, err
+		return dispatchResult{}, err
 	}
 	session, err := r.srv.Register(p.Env.ContextID, hook.Context())
 	if err != nil {
-		return hook.End(err), err
+		return dispatchResult{Output: hook.End(err), Code: -1}, err
 	}
 	vars := maps.Clone(hookOSEnv)
 	maps.Copy(vars, p.Env.Environ())
@@ -201,12 +210,18 @@ func (r *hookRunner) run(ctx context.Context, p unitctx.Params) (unitctx.Output,
 	logs := &lineLogger{emit: func(line string) {
 		r.mr.logf(r.tag, "DEBUG", "unit."+p.Env.UnitName+"."+eventName(p.Event), "%s", line)
 	}}
+	var stdout, stderr io.Writer = logs, logs
+	var outBuf, errBuf strings.Builder
+	if p.Event.Kind == charm.Action {
+		// Juju logs an action's output and also returns it.
+		stdout, stderr = io.MultiWriter(logs, &outBuf), io.MultiWriter(logs, &errBuf)
+	}
 	code, execErr := r.pod.Exec(ctx, pod.CharmContainer, pod.ExecSpec{
 		Args:   []string{r.spec.CharmPath() + "/dispatch"},
 		Env:    vars,
 		Dir:    r.spec.CharmPath(),
-		Stdout: logs,
-		Stderr: logs,
+		Stdout: stdout,
+		Stderr: stderr,
 	})
 	logs.flush()
 	session.Close()
@@ -217,7 +232,7 @@ func (r *hookRunner) run(ctx context.Context, p unitctx.Params) (unitctx.Output,
 	case code != 0:
 		hookErr = exitError{code}
 	}
-	return hook.End(hookErr), nil
+	return dispatchResult{Output: hook.End(hookErr), Code: code, Stdout: outBuf.String(), Stderr: errBuf.String()}, nil
 }
 
 func (r *hookRunner) close() {

@@ -1,12 +1,12 @@
 package controller
 
 import (
+	"maps"
 	"strconv"
 	"time"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
 	"github.com/identity-platform-go/charms/internal/controller/debuglog"
-	"github.com/identity-platform-go/charms/internal/unitctx"
 )
 
 // task is one action on one unit (a Juju task of an operation).
@@ -23,10 +23,24 @@ type task struct {
 	completed     time.Time
 }
 
-// finish records what the action did.
-func (t *task) finish(out unitctx.Output, err error) {
+// finish records what the action did. Like Juju's runner, the results
+// always carry the return code, and stdout/stderr when not empty.
+func (t *task) finish(res dispatchResult, err error) {
+	out := res.Output
 	t.completed = time.Now()
-	t.output = out.ActionResults
+	t.output = maps.Clone(out.ActionResults)
+	if t.output == nil {
+		t.output = map[string]any{}
+	}
+	if res.Code >= 0 {
+		t.output["return-code"] = res.Code
+	}
+	if res.Stdout != "" {
+		t.output["stdout"] = res.Stdout
+	}
+	if res.Stderr != "" {
+		t.output["stderr"] = res.Stderr
+	}
 	t.message = out.ActionMessage
 	for _, m := range out.ActionLogs {
 		t.log = append(t.log, api.ActionMessage{Timestamp: t.completed, Message: m})
