@@ -37,6 +37,7 @@ const (
 	msgMigrationLeader  = "Waiting for leader unit to run the migration"
 	msgMigrationFailed  = "Database migration failed, try running the `run-migration` action"
 	msgSecretsNotReady  = "Waiting for secrets creation"
+	msgNoVersion        = "Waiting for the workload version"
 	msgServiceFailing   = "Failed to start the service, please check the " + containerName + " container logs"
 	msgInvalidConfig    = "Invalid configuration: "
 	msgServiceNotReady  = "Service is not ready. Please re-run the action when the charm is active"
@@ -81,8 +82,13 @@ type facts struct {
 	dbWhy      error
 	migration  migrationState
 	secrets    bool
-	// failing: the ready check has failed at least once.
+	// failing: the ready check has failed at least once; planErr: Pebble
+	// refused to configure or start the service.
 	failing bool
+	planErr error
+	// versionErr: `hydra version` failed, so whether the database needs
+	// migrating cannot be told.
+	versionErr error
 }
 
 // Status priorities, as ops orders them for collect-status.
@@ -127,11 +133,14 @@ func unitStatus(f facts) hooktool.Status {
 	if f.dbRelated && f.dbWhy != nil {
 		addWhy(add, f.dbWhy, msgDBNotCreated, dbEndpoint)
 	}
+	if f.connected && f.versionErr != nil {
+		add(true, waiting, msgNoVersion+" ("+f.versionErr.Error()+")")
+	}
 	add(f.migration == migrationNeeded, waiting, msgMigrationNeeded)
 	add(f.migration == migrationByLeader, waiting, msgMigrationLeader)
 	add(f.migration == migrationFailed, blocked, msgMigrationFailed)
 	add(!f.secrets, waiting, msgSecretsNotReady)
-	add(f.connected && f.failing, blocked, msgServiceFailing)
+	add(f.connected && (f.failing || f.planErr != nil), blocked, msgServiceFailing)
 
 	best := hooktool.Status{Name: hooktool.StatusActive}
 	for _, s := range found {
