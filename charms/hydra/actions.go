@@ -102,4 +102,3 @@ func (h hydra) runMigration(c *charm.Context) error {
 	actionLog(c, "Successfully updated migration version")
 	return h.Reconcile(c)
 }
-

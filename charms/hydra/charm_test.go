@@ -286,8 +286,8 @@ func TestReconcile(t *testing.T) {
 		in:   edit(readyState(), peerBag(nil), func(st *charmtest.State) { st.Stored[stateMigrationFailed] = migrationKey(dbID) + "@v2.3.0" }),
 		want: blocked(msgMigrationFailed),
 	}, {
-		name: "a failed migration is retried on update-status",
-		in:   edit(readyState(), peerBag(nil), func(st *charmtest.State) { st.Stored[stateMigrationFailed] = migrationKey(dbID) + "@v2.3.0" }),
+		name:  "a failed migration is retried on update-status",
+		in:    edit(readyState(), peerBag(nil), func(st *charmtest.State) { st.Stored[stateMigrationFailed] = migrationKey(dbID) + "@v2.3.0" }),
 		event: func(charmtest.State) charm.Event { return charmtest.Hook(charm.UpdateStatus) },
 		want:  active(), wantRunning: true, wantExecs: []string{"hydra migrate sql -e --yes"},
 		check: func(t *testing.T, out charmtest.Output) {
@@ -389,8 +389,8 @@ func TestReconcile(t *testing.T) {
 		in:   edit(readyState(), withoutSecret(systemKeys.label), notLeader),
 		want: waiting(msgSecretsNotReady),
 	}, {
-		name: "pebble-ready on a fresh container: configured, version refreshed",
-		in:   edit(readyState(), func(st *charmtest.State) { st.Stored[stateVersion] = "v2.2.0" }, peerBag(map[string]string{migrationKey(dbID): `"v2.3.0"`})),
+		name:  "pebble-ready on a fresh container: configured, version refreshed",
+		in:    edit(readyState(), func(st *charmtest.State) { st.Stored[stateVersion] = "v2.2.0" }, peerBag(map[string]string{migrationKey(dbID): `"v2.3.0"`})),
 		event: pebbleReady, want: active(), wantRunning: true, wantExecs: []string{"hydra version"},
 		check: func(t *testing.T, out charmtest.Output) {
 			if out.State.Stored[stateVersion] != hydraVersion || out.State.WorkloadVersion != hydraVersion {
