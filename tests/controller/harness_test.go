@@ -43,7 +43,8 @@ func built(t testing.TB) string {
 			return
 		}
 		pack := exec.Command("go", "run", "./cmd/charmpack", "-o", buildDir,
-			"tests/charms/recorder", "tests/charms/workload", "charms/kratos-external-idp-integrator")
+			"tests/charms/recorder", "tests/charms/workload", "charms/kratos-external-idp-integrator",
+			"charms/traefik", "tests/charms/webapp")
 		pack.Dir = root
 		if out, err := pack.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("charmpack: %v\n%s", err, out)
