@@ -11,6 +11,7 @@ import (
 	"github.com/juju/gnuflag"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 // appendStrings is juju/cmd's AppendStringsValue.
@@ -156,7 +157,7 @@ to their defaults; --file sets options from a YAML file of the form
 func (c *configCommand) setFlags(f *gnuflag.FlagSet) {
 	c.setModelFlags(f)
 	c.configArgs.setFlags(f)
-	c.out.addFlags(f, "yaml", map[string]formatter{"yaml": formatYAML, "json": formatJSON})
+	c.out.AddFlags(f, "yaml", map[string]jujucmd.Formatter{"yaml": jujucmd.FormatYAML, "json": jujucmd.FormatJSON})
 }
 
 // init is config.go Init then ConfigCommandBase.Init.

@@ -1,133 +1,27 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
-	"os"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/juju/gnuflag"
-	"gopkg.in/yaml.v2"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
-// formatter writes a value in one output format.
-type formatter func(w io.Writer, value any) error
-
-// formatYAML is juju/cmd's FormatYaml: yaml.v2 with trailing newlines
-// collapsed to one; nil prints nothing.
-func formatYAML(w io.Writer, value any) error {
-	if value == nil {
-		return nil
-	}
-	out, err := yaml.Marshal(value)
-	if err != nil {
-		return err
-	}
-	for len(out) > 1 && out[len(out)-1] == '\n' {
-		out = out[:len(out)-1]
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	_, err = w.Write(append(out, '\n'))
-	return err
-}
-
-// formatJSON is juju/cmd's FormatJson: json.Marshal and a newline.
-func formatJSON(w io.Writer, value any) error {
-	out, err := json.Marshal(value)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(out, '\n'))
-	return err
-}
-
-// output is juju/cmd's Output: --format and -o/--output.
-type output struct {
-	name       string
-	formatters map[string]formatter
-	outPath    string
-}
-
-func (o *output) addFlags(f *gnuflag.FlagSet, def string, formatters map[string]formatter) {
-	o.formatters = formatters
-	o.name = def
-	f.Var(formatValue{o}, "format", o.doc())
-	f.StringVar(&o.outPath, "o", "", "Specify an output file")
-	f.StringVar(&o.outPath, "output", "", "")
-}
-
-func (o *output) doc() string {
-	names := make([]string, 0, len(o.formatters))
-	for n := range o.formatters {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return "Specify output format (" + strings.Join(names, "|") + ")"
-}
+// output is juju/cmd's Output (--format, -o/--output) writing to the
+// command's stdout, an -o file being relative to the working directory.
+type output struct{ jujucmd.Output }
 
 // write formats value to stdout or the -o file.
 func (o *output) write(a *app, value any) error {
-	return o.writeWith(a, o.formatters[o.name], value)
+	return o.Write(a.stdout, nil, value)
 }
 
 // writeWith is juju/cmd's WriteFormatter: value in a format of the
 // command's choosing, to stdout or the -o file.
-func (o *output) writeWith(a *app, format formatter, value any) error {
-	w := a.stdout
-	if o.outPath != "" {
-		f, err := os.Create(o.outPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	return format(w, value)
+func (o *output) writeWith(a *app, format jujucmd.Formatter, value any) error {
+	return o.WriteWith(a.stdout, nil, format, value)
 }
-
-// formatSmart is juju/cmd's FormatSmart: strings as they are, booleans
-// as True/False, lists one item a line, anything else as YAML; nothing
-// for nil or "".
-func formatSmart(w io.Writer, value any) error {
-	var s string
-	switch v := value.(type) {
-	case nil:
-		return nil
-	case string:
-		s = v
-	case []string:
-		s = strings.Join(v, "\n")
-	case bool:
-		s = "False"
-		if v {
-			s = "True"
-		}
-	default:
-		return formatYAML(w, value)
-	}
-	if s == "" {
-		return nil
-	}
-	_, err := io.WriteString(w, s+"\n")
-	return err
-}
-
-type formatValue struct{ o *output }
-
-func (v formatValue) Set(s string) error {
-	if v.o.formatters[s] == nil {
-		return fmt.Errorf("unknown format %q", s)
-	}
-	v.o.name = s
-	return nil
-}
-
-func (v formatValue) String() string { return v.o.name }
 
 // table lays out one section of tabular output as Juju's ansiterm
 // TabWriter does (minwidth 0, tabwidth 1, padding 2, spaces): cells end

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 // Read-only model configuration keys (Juju's environs/config names).
@@ -60,10 +61,10 @@ Other keys of Juju's model configuration are refused.`,
 func (c *modelConfigCommand) setFlags(f *gnuflag.FlagSet) {
 	c.setModelFlags(f)
 	c.configArgs.setFlags(f)
-	c.out.addFlags(f, "tabular", map[string]formatter{
-		"json":    formatJSON,
+	c.out.AddFlags(f, "tabular", map[string]jujucmd.Formatter{
+		"json":    jujucmd.FormatJSON,
 		"tabular": formatModelConfigTabular,
-		"yaml":    formatYAML,
+		"yaml":    jujucmd.FormatYAML,
 	})
 	f.BoolVar(&c.ignoreReadOnlyFields, "ignore-read-only-fields", false, "Ignore read only fields that might cause errors to be emitted while processing yaml documents")
 }
@@ -145,8 +146,8 @@ func (c *modelConfigCommand) getOne(ctx context.Context, a *app, b api.Backend, 
 	if !found {
 		return fmt.Errorf("%q is not a key of the currently targeted model: %q", c.keyToGet, "admin/"+model)
 	}
-	if c.out.name == "tabular" {
-		return c.out.writeWith(a, formatSmart, v.Value)
+	if c.out.Name() == "tabular" {
+		return c.out.writeWith(a, jujucmd.FormatSmart, v.Value)
 	}
 	return c.out.write(a, map[string]configValue{c.keyToGet: v})
 }
@@ -233,7 +234,7 @@ func formatModelConfigTabular(w io.Writer, value any) error {
 	for _, name := range slices.Sorted(maps.Keys(values)) {
 		v := values[name]
 		var sb strings.Builder
-		if err := formatYAML(&sb, v.Value); err != nil {
+		if err := jujucmd.FormatYAML(&sb, v.Value); err != nil {
 			return fmt.Errorf("formatting value for %q: %w", name, err)
 		}
 		t.row(name, v.Source, strings.TrimSuffix(sb.String(), "\n"))

@@ -13,6 +13,7 @@ import (
 	"github.com/juju/names/v5"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 // confirm is cmd.UserConfirmYes: "y" or "yes" continues.
@@ -159,11 +160,10 @@ The models listed here are the local controller's. The model commands use
 
 func (c *modelsCommand) setFlags(f *gnuflag.FlagSet) {
 	f.BoolVar(&c.uuid, "uuid", false, "Display UUID for models")
-	c.out.addFlags(f, "tabular", map[string]formatter{
-		"yaml": formatYAML, "json": formatJSON,
-		"tabular": nil,
+	c.out.AddFlags(f, "tabular", map[string]jujucmd.Formatter{
+		"yaml": jujucmd.FormatYAML, "json": jujucmd.FormatJSON,
+		"tabular": func(io.Writer, any) error { return nil }, // written in run: it needs the controller's name
 	})
-	c.out.formatters["tabular"] = func(io.Writer, any) error { return nil } // bound in run
 }
 
 func (c *modelsCommand) init(args []string) error { return checkEmpty(args) }
@@ -237,11 +237,13 @@ func (c *modelsCommand) run(ctx context.Context, a *app) error {
 		}
 		set.Models = append(set.Models, s)
 	}
-	if len(set.Models) == 0 && c.out.name == "tabular" {
+	if len(set.Models) == 0 && c.out.Name() == "tabular" {
 		a.infof("Controller %q has no models.", ms.Controller)
 		return nil
 	}
-	c.out.formatters["tabular"] = func(w io.Writer, _ any) error { return c.tabular(w, ms.Controller, set) }
+	if c.out.Name() == "tabular" {
+		return c.out.writeWith(a, func(w io.Writer, _ any) error { return c.tabular(w, ms.Controller, set) }, set)
+	}
 	return c.out.write(a, set)
 }
 

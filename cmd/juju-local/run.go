@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v2"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 var (
@@ -63,9 +64,9 @@ stdout and stderr; --format yaml|json prints the full task record.`,
 
 func (c *runCommand) setFlags(f *gnuflag.FlagSet) {
 	c.setModelFlags(f)
-	c.out.addFlags(f, "plain", map[string]formatter{
-		"yaml":  formatYAML,
-		"json":  formatJSON,
+	c.out.AddFlags(f, "plain", map[string]jujucmd.Formatter{
+		"yaml":  jujucmd.FormatYAML,
+		"json":  jujucmd.FormatJSON,
 		"plain": printPlainOutput,
 	})
 	f.BoolVar(&c.background, "background", false, "Run the task in the background")
@@ -189,7 +190,7 @@ func (c *runCommand) run(ctx context.Context, a *app) error {
 			a.infof("Check task status with 'juju-local show-task %s'", lastID)
 		} else {
 			a.infof("Scheduled operation %s with %d tasks", op.ID, n)
-			_ = formatYAML(a.stdout, info)
+			_ = jujucmd.FormatYAML(a.stdout, info)
 			a.infof("Check operation status with 'juju-local show-operation %s'", op.ID)
 			a.infof("Check task status with 'juju-local show-task <id>'")
 		}
@@ -424,7 +425,7 @@ func printPlainOutput(w io.Writer, value any) error {
 		}
 	}
 	if len(actionInfo) > 1 {
-		return formatYAML(w, actionInfo)
+		return jujucmd.FormatYAML(w, actionInfo)
 	}
 	for _, in := range actionInfo {
 		if in["status"] == "failed" {

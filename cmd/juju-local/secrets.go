@@ -14,6 +14,7 @@ import (
 	"github.com/juju/names/v5"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 // addSecretCommand is `juju add-secret` (cmd/juju/secrets/add.go).
@@ -149,9 +150,9 @@ Displays the secrets available for charms to use if granted access.`,
 func (c *secretsCommand) setFlags(f *gnuflag.FlagSet) {
 	c.setModelFlags(f)
 	f.StringVar(&c.owner, "owner", "", "Include secrets for the specified owner")
-	c.out.addFlags(f, "tabular", map[string]formatter{
-		"yaml": formatYAML, "json": formatJSON,
-		"tabular": func(io.Writer, any) error { return nil }, // replaced in run: it needs the clock
+	c.out.AddFlags(f, "tabular", map[string]jujucmd.Formatter{
+		"yaml": jujucmd.FormatYAML, "json": jujucmd.FormatJSON,
+		"tabular": func(io.Writer, any) error { return nil }, // written in run: it needs the clock
 	})
 }
 
@@ -219,8 +220,10 @@ func (c *secretsCommand) run(ctx context.Context, a *app) error {
 		}
 		details[id] = d
 	}
-	now := a.now()
-	c.out.formatters["tabular"] = func(w io.Writer, _ any) error { return formatSecretsTabular(w, details, now) }
+	if c.out.Name() == "tabular" {
+		now := a.now()
+		return c.out.writeWith(a, func(w io.Writer, _ any) error { return formatSecretsTabular(w, details, now) }, details)
+	}
 	return c.out.write(a, details)
 }
 

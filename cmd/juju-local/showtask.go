@@ -10,6 +10,7 @@ import (
 	"github.com/juju/names/v5"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 // defaultTaskWait is show-task's --wait default: do not wait.
@@ -48,9 +49,9 @@ displayed.  This is also the behavior when any negative time is given.`,
 
 func (c *showTaskCommand) setFlags(f *gnuflag.FlagSet) {
 	c.setModelFlags(f)
-	c.out.addFlags(f, "plain", map[string]formatter{
-		"yaml":  formatYAML,
-		"json":  formatJSON,
+	c.out.AddFlags(f, "plain", map[string]jujucmd.Formatter{
+		"yaml":  jujucmd.FormatYAML,
+		"json":  jujucmd.FormatJSON,
 		"plain": printPlainOutput,
 	})
 	f.DurationVar(&c.wait, "wait", defaultTaskWait, "Maximum wait time for a task to complete")
@@ -114,7 +115,7 @@ func (c *showTaskCommand) run(ctx context.Context, a *app) error {
 		}
 	}
 	formatted, _ := formatActionResult(a, c.utc, c.id, res)
-	if c.out.name != "plain" {
+	if c.out.Name() != "plain" {
 		return c.out.write(a, formatted)
 	}
 	return c.out.write(a, map[string]any{c.id: formatted})

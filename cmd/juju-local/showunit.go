@@ -11,6 +11,7 @@ import (
 	"github.com/juju/names/v5"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 // showUnitCommand is `juju show-unit` (cmd/juju/application/showunit.go).
@@ -43,7 +44,7 @@ or related unit may be shown, or just the application data.`,
 
 func (c *showUnitCommand) setFlags(f *gnuflag.FlagSet) {
 	c.setModelFlags(f)
-	c.out.addFlags(f, "yaml", map[string]formatter{"yaml": formatYAML, "json": formatJSON})
+	c.out.AddFlags(f, "yaml", map[string]jujucmd.Formatter{"yaml": jujucmd.FormatYAML, "json": jujucmd.FormatJSON})
 	f.StringVar(&c.endpoint, "endpoint", "", "Only show relation data for the specified endpoint")
 	f.StringVar(&c.relatedUnit, "related-unit", "", "Only show relation data for the specified unit")
 	f.BoolVar(&c.appOnly, "app", false, "Only show application relation data")

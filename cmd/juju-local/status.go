@@ -14,6 +14,7 @@ import (
 	"github.com/juju/gnuflag"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
 // statusCommand is `juju status` (cmd/juju/status/status.go).
@@ -63,10 +64,10 @@ func (c *statusCommand) setFlags(f *gnuflag.FlagSet) {
 	f.IntVar(&c.retryCount, "retry-count", 3, "Number of times to retry API failures")
 	f.DurationVar(&c.retryDelay, "retry-delay", 100*time.Millisecond, "Time to wait between retry attempts")
 	f.DurationVar(&c.watch, "watch", 0, "Watch the status every period of time")
-	c.out.addFlags(f, "tabular", map[string]formatter{
+	c.out.AddFlags(f, "tabular", map[string]jujucmd.Formatter{
 		"tabular": func(w io.Writer, v any) error { return formatStatusTabular(w, v.(formattedStatus)) },
-		"yaml":    formatYAML,
-		"json":    formatJSON,
+		"yaml":    jujucmd.FormatYAML,
+		"json":    jujucmd.FormatJSON,
 	})
 	c.flags = f
 }
@@ -84,7 +85,7 @@ func (c *statusCommand) run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if c.out.name != "tabular" {
+	if c.out.Name() != "tabular" {
 		var given []string
 		c.flags.Visit(func(fl *gnuflag.Flag) {
 			switch fl.Name {
@@ -127,11 +128,11 @@ func (c *statusCommand) once(ctx context.Context, a *app, b api.Backend, w io.Wr
 		return err
 	}
 	fs := statusFormatter{status: st, isoTime: c.isoTime, loc: a.loc}.format()
-	if c.out.name == "tabular" && !c.relations && !c.integrations {
+	if c.out.Name() == "tabular" && !c.relations && !c.integrations {
 		fs.Relations = nil
 	}
 	if w != a.stdout {
-		return c.out.formatters[c.out.name](w, fs)
+		return c.out.Formatter()(w, fs)
 	}
 	if err := c.out.write(a, fs); err != nil {
 		return err

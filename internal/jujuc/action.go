@@ -30,7 +30,7 @@ func (c *actionGetCommand) info() info {
 }
 
 func (c *actionGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 }
 
 func (c *actionGetCommand) init(args []string) error {

@@ -36,7 +36,7 @@ func (c *networkGetCommand) info() info {
 }
 
 func (c *networkGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 	f.BoolVar(&c.primaryAddress, "primary-address", false, "(deprecated) get the primary address for the binding")
 	f.BoolVar(&c.bindAddress, "bind-address", false, "get the address for the binding on which the unit should listen")
 	f.BoolVar(&c.ingressAddress, "ingress-address", false, "get the ingress address for the binding")
@@ -174,7 +174,7 @@ func (c *goalStateCommand) info() info {
 	return info{name: "goal-state", purpose: "Print the status of the charm's peers and related units."}
 }
 
-func (c *goalStateCommand) setFlags(f *gnuflag.FlagSet) { c.out.addFlags(f, "yaml", serialFormatters) }
+func (c *goalStateCommand) setFlags(f *gnuflag.FlagSet) { c.out.AddFlags(f, "yaml", serialFormatters) }
 func (c *goalStateCommand) init(args []string) error    { return checkEmpty(args) }
 
 type goalStatusShown struct {

@@ -192,7 +192,7 @@ func (c *openedPortsCommand) info() info {
 }
 
 func (c *openedPortsCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 	f.BoolVar(&c.showEndpoints, "endpoints", false, "display the list of target application endpoints for each port range")
 }
 

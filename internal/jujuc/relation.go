@@ -94,7 +94,7 @@ func (c *relationIDsCommand) info() info {
 }
 
 func (c *relationIDsCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 }
 
 func (c *relationIDsCommand) init(args []string) error {
@@ -152,7 +152,7 @@ func (c *relationListCommand) info() info {
 }
 
 func (c *relationListCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 	f.Var(c.relFlag, "r", "Specify a relation by id")
 	f.Var(c.relFlag, "relation", "")
 	f.BoolVar(&c.app, "app", false, "List remote application instead of participating units")
@@ -206,7 +206,7 @@ func (c *relationGetCommand) info() info {
 }
 
 func (c *relationGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 	f.Var(c.relFlag, "r", "Specify a relation by id")
 	f.Var(c.relFlag, "relation", "")
 	f.BoolVar(&c.app, "app", false, "Get the relation data for the overall application, not just a unit")

@@ -177,7 +177,7 @@ func (c *secretGetCommand) info() info {
 }
 
 func (c *secretGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "yaml", serialFormatters)
+	c.out.AddFlags(f, "yaml", serialFormatters)
 	f.StringVar(&c.label, "label", "", "a label used to identify the secret in hooks")
 	f.BoolVar(&c.peek, "peek", false, "get the latest revision just this time")
 	f.BoolVar(&c.refresh, "refresh", false, "get the latest revision and also get this same revision for subsequent calls")
@@ -420,7 +420,7 @@ func (c *secretIDsCommand) info() info {
 }
 
 func (c *secretIDsCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 }
 func (c *secretIDsCommand) init(args []string) error { return checkEmpty(args) }
 
@@ -454,7 +454,7 @@ func (c *secretInfoGetCommand) info() info {
 }
 
 func (c *secretInfoGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "yaml", serialFormatters)
+	c.out.AddFlags(f, "yaml", serialFormatters)
 	f.StringVar(&c.label, "label", "", "a label used to identify the secret")
 }
 

@@ -19,7 +19,7 @@ func (c *stateGetCommand) info() info {
 }
 
 func (c *stateGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 	f.BoolVar(&c.strict, "strict", false, "Return an error if the requested key does not exist")
 }
 

@@ -23,7 +23,7 @@ func (c *configGetCommand) info() info {
 }
 
 func (c *configGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 	f.BoolVar(&c.all, "a", false, "print all keys")
 	f.BoolVar(&c.all, "all", false, "")
 }
@@ -70,7 +70,7 @@ func (c *isLeaderCommand) info() info {
 	return info{name: "is-leader", purpose: "Print application leadership status."}
 }
 
-func (c *isLeaderCommand) setFlags(f *gnuflag.FlagSet) { c.out.addFlags(f, "smart", defaultFormatters) }
+func (c *isLeaderCommand) setFlags(f *gnuflag.FlagSet) { c.out.AddFlags(f, "smart", defaultFormatters) }
 func (c *isLeaderCommand) init(args []string) error    { return checkEmpty(args) }
 
 func (c *isLeaderCommand) run(rc *runContext) error {
@@ -145,7 +145,7 @@ func (c *statusGetCommand) info() info {
 }
 
 func (c *statusGetCommand) setFlags(f *gnuflag.FlagSet) {
-	c.out.addFlags(f, "smart", defaultFormatters)
+	c.out.AddFlags(f, "smart", defaultFormatters)
 	f.BoolVar(&c.includeData, "include-data", false, "print all status data")
 	f.BoolVar(&c.application, "application", false, "print status for all units of this application if this unit is the leader")
 }
@@ -171,7 +171,7 @@ func (c *statusGetCommand) run(rc *runContext) error {
 		if err != nil {
 			return fmt.Errorf("finding application status: %w", err)
 		}
-		if !c.includeData && c.out.formatName() == "smart" {
+		if !c.includeData && c.out.Name() == "smart" {
 			return c.out.write(rc, st.Application.Status)
 		}
 		details := statusDetails(st.Application, c.includeData)
@@ -188,7 +188,7 @@ func (c *statusGetCommand) run(rc *runContext) error {
 	if err != nil {
 		return fmt.Errorf("finding workload status: %w", err)
 	}
-	if !c.includeData && c.out.formatName() == "smart" {
+	if !c.includeData && c.out.Name() == "smart" {
 		return c.out.write(rc, st.Status)
 	}
 	_ = c.out.write(rc, statusDetails(st, c.includeData))
