@@ -41,9 +41,13 @@ var loginUIKeys = []string{
 type hydra struct {
 	now    func() time.Time
 	newKey func() string
+	// newAdmin reaches Hydra's admin API.
+	newAdmin func() adminAPI
 }
 
-func newHydra() hydra { return hydra{now: time.Now, newKey: randomKey} }
+func newHydra() hydra {
+	return hydra{now: time.Now, newKey: randomKey, newAdmin: func() adminAPI { return newHTTPAdmin(adminURL) }}
+}
 
 // world is what one dispatch found: configuration, relations, secrets
 // and the workload. It holds the DSN and keys: never log it.
@@ -95,10 +99,14 @@ func (h hydra) Reconcile(c *charm.Context) error {
 	if f.migration, err = h.migrateIfNeeded(c, w); err != nil {
 		return err
 	}
+	var svc serviceState
 	if w.connected {
-		if err := h.converge(c, w, &f); err != nil {
+		if svc, err = h.converge(c, w, &f); err != nil {
 			return err
 		}
+	}
+	if err := h.reconcileOAuth(c, w, svc.running); err != nil {
+		return err
 	}
 	return c.Tools.StatusSet(c.Context(), unitStatus(f), false)
 }
@@ -185,9 +193,8 @@ func (h hydra) observe(c *charm.Context) (*world, error) {
 
 	// What Hydra offers: its APIs in the cluster, for Kratos and the
 	// login UI.
-	svc := "http://" + c.Env.AppName + "." + c.Env.ModelName + ".svc.cluster.local:"
 	if err := hydraendpoints.Publish(c, endpointsEndpoint, hydraendpoints.Endpoints{
-		Admin: svc + strconv.Itoa(adminPort), Public: svc + strconv.Itoa(publicPort),
+		Admin: serviceURL(c, adminPort), Public: serviceURL(c, publicPort),
 	}); err != nil {
 		return nil, err
 	}
@@ -418,7 +425,7 @@ func canServe(f facts, w *world) bool {
 
 // converge makes the workload match: Hydra configured and running when it
 // can serve, stopped without a database, left alone otherwise.
-func (h hydra) converge(c *charm.Context, w *world, f *facts) error {
+func (h hydra) converge(c *charm.Context, w *world, f *facts) (serviceState, error) {
 	ctx := c.Context()
 	switch {
 	case canServe(*f, w):
@@ -427,7 +434,7 @@ func (h hydra) converge(c *charm.Context, w *world, f *facts) error {
 			Settings: w.set, PublicURL: w.publicURL, LoginUI: w.loginUI,
 		})
 		if err != nil {
-			return err
+			return serviceState{}, err
 		}
 		if err := planWorkload(ctx, w.ctr, pebbleLayer(w.set), config); err != nil {
 			logf(c, hooktool.LevelError, "Failed to start the service, please check the container logs: %v", err)
@@ -443,10 +450,10 @@ func (h hydra) converge(c *charm.Context, w *world, f *facts) error {
 		// The container went away mid-hook: the next pebble-ready
 		// reconciles again.
 		logf(c, hooktool.LevelWarning, "Reading the hydra service: %v", err)
-		return nil
+		return serviceState{}, nil
 	}
 	f.failing = svc.failing
-	return nil
+	return svc, nil
 }
 
 func logf(c *charm.Context, level hooktool.Level, format string, args ...any) {

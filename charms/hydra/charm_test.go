@@ -42,7 +42,11 @@ const (
 const testDSN = "postgres://relation_id_2:pg-p%40ss%2Fw0rd@" + dbEndpoints + "/test-model_hydra"
 
 func testHydra() hydra {
-	return hydra{now: func() time.Time { return time.Unix(testUnix, 0) }, newKey: func() string { return "random-key-00000000000000000000" }}
+	return hydra{
+		now:      func() time.Time { return time.Unix(testUnix, 0) },
+		newKey:   func() string { return "random-key-00000000000000000000" },
+		newAdmin: func() adminAPI { return newFakeAdmin() },
+	}
 }
 
 func newContext(t testing.TB) *charmtest.Context {
