@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/juju/gnuflag"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/controller/plan"
 	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
@@ -31,10 +32,7 @@ type configArgs struct {
 	// cantReset are keys --reset refuses.
 	cantReset []string
 
-	actions   []string
-	keyToGet  string
-	setArgs   []string // key=value as typed, in order
-	resetKeys []string // --reset values split
+	plan.ConfigCommand // what parse made of the flags and arguments
 }
 
 func (c *configArgs) setFlags(f *gnuflag.FlagSet) {
@@ -44,66 +42,13 @@ func (c *configArgs) setFlags(f *gnuflag.FlagSet) {
 	f.Var(appendStrings{&c.reset}, "reset", "Reset the provided comma delimited keys")
 }
 
-// parse is ConfigCommandBase.Init.
+// parse is ConfigCommandBase.Init, on the client: its errors exit 2.
 func (c *configArgs) parse(args []string) error {
-	if c.file != "" {
-		c.actions = append(c.actions, actionSetFile)
+	parsed, err := plan.ParseConfigCommand(c.file != "", c.reset, c.cantReset, args)
+	if err != nil {
+		return err
 	}
-	if len(c.reset) > 0 {
-		for _, v := range c.reset {
-			c.resetKeys = append(c.resetKeys, strings.Split(strings.Trim(v, ","), ",")...)
-		}
-		for _, k := range c.resetKeys {
-			if contains(c.cantReset, k) {
-				return fmt.Errorf("%q cannot be reset", k)
-			}
-			if strings.Contains(k, "=") {
-				return fmt.Errorf(`--reset accepts a comma delimited set of keys "a,b,c", received: %q`, k)
-			}
-		}
-		c.actions = append(c.actions, actionReset)
-	}
-	vals := map[string]bool{}
-	var get []string
-	for _, arg := range args {
-		key, _, ok := strings.Cut(arg, "=")
-		if !ok {
-			get = append(get, arg)
-			continue
-		}
-		if key == "" {
-			return fmt.Errorf(`expected "key=value", got %q`, arg)
-		}
-		if vals[key] {
-			return fmt.Errorf("key %q specified more than once", key)
-		}
-		vals[key] = true
-		c.setArgs = append(c.setArgs, arg)
-	}
-	if len(get) > 0 {
-		c.actions = append(c.actions, actionGetOne)
-	}
-	if len(c.setArgs) > 0 {
-		c.actions = append(c.actions, actionSetArgs)
-	}
-	if len(c.actions) == 0 {
-		c.actions = []string{actionGetAll}
-		return nil
-	}
-	if len(c.actions) > 1 && contains(c.actions, actionGetOne) {
-		return fmt.Errorf("cannot %s simultaneously", joinActions(c.actions))
-	}
-	if len(get) > 1 {
-		return errors.New("cannot specify multiple keys to get")
-	}
-	if len(get) == 1 {
-		c.keyToGet = get[0]
-	}
-	for _, k := range c.resetKeys {
-		if vals[k] {
-			return fmt.Errorf("cannot set and reset key %q simultaneously", k)
-		}
-	}
+	c.ConfigCommand = parsed
 	return nil
 }
 
@@ -123,14 +68,6 @@ type configCommand struct {
 	out output
 	app string
 }
-
-const (
-	actionGetOne  = "get value"
-	actionGetAll  = "get all values"
-	actionSetArgs = "set key=value pairs"
-	actionSetFile = "use --file flag"
-	actionReset   = "use --reset flag"
-)
 
 func (c *configCommand) info() info {
 	return info{
@@ -162,36 +99,12 @@ func (c *configCommand) setFlags(f *gnuflag.FlagSet) {
 
 // init is config.go Init then ConfigCommandBase.Init.
 func (c *configCommand) init(args []string) error {
-	if len(args) == 0 || strings.Contains(args[0], "=") {
-		return errors.New("no application name specified")
+	app, args, err := plan.ConfigApplication(args)
+	if err != nil {
+		return err
 	}
-	c.app, args = args[0], args[1:]
+	c.app = app
 	return c.parse(args)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// joinActions is config.go multiActionError's list: "a, b and c".
-func joinActions(actions []string) string {
-	var b strings.Builder
-	for i, a := range actions {
-		switch {
-		case i == 0:
-		case i == len(actions)-1:
-			b.WriteString(" and ")
-		default:
-			b.WriteString(", ")
-		}
-		b.WriteString(a)
-	}
-	return b.String()
 }
 
 func (c *configCommand) run(ctx context.Context, a *app) error {
@@ -200,14 +113,14 @@ func (c *configCommand) run(ctx context.Context, a *app) error {
 		return err
 	}
 	model := c.modelName(a)
-	for _, action := range c.actions {
+	for _, action := range c.Actions {
 		switch action {
-		case actionGetAll, actionGetOne:
+		case plan.ConfigGetAll, plan.ConfigGetOne:
 			cfg, err := b.GetConfig(ctx, api.GetConfigRequest{Model: model, Application: c.app})
 			if err != nil {
 				return err
 			}
-			if action == actionGetOne {
+			if action == plan.ConfigGetOne {
 				return c.printOne(a, cfg)
 			}
 			res := map[string]any{
@@ -221,7 +134,7 @@ func (c *configCommand) run(ctx context.Context, a *app) error {
 			if err := c.out.write(a, res); err != nil {
 				return err
 			}
-		case actionSetFile:
+		case plan.ConfigSetFile:
 			data, err := c.readFile(a)
 			if err != nil {
 				return err
@@ -229,16 +142,16 @@ func (c *configCommand) run(ctx context.Context, a *app) error {
 			if err := b.SetConfig(ctx, api.SetConfigRequest{Model: model, Application: c.app, FileYAML: string(data)}); err != nil {
 				return err
 			}
-		case actionReset:
+		case plan.ConfigReset:
 			// Juju resets, then sets: one request carries both, in that order.
-			if err := b.SetConfig(ctx, api.SetConfigRequest{Model: model, Application: c.app, Reset: c.reset, Args: absAtValues(c.setArgs)}); err != nil {
+			if err := b.SetConfig(ctx, api.SetConfigRequest{Model: model, Application: c.app, Reset: c.reset, Args: absAtValues(c.SetArgs)}); err != nil {
 				return err
 			}
-		case actionSetArgs:
-			if contains(c.actions, actionReset) {
+		case plan.ConfigSetArgs:
+			if slices.Contains(c.Actions, plan.ConfigReset) {
 				continue // sent with the reset
 			}
-			if err := b.SetConfig(ctx, api.SetConfigRequest{Model: model, Application: c.app, Args: absAtValues(c.setArgs)}); err != nil {
+			if err := b.SetConfig(ctx, api.SetConfigRequest{Model: model, Application: c.app, Args: absAtValues(c.SetArgs)}); err != nil {
 				return err
 			}
 		}
@@ -248,12 +161,12 @@ func (c *configCommand) run(ctx context.Context, a *app) error {
 
 // printOne is config.go getConfig: the bare value, "" when unset.
 func (c *configCommand) printOne(a *app, cfg api.ApplicationConfig) error {
-	info, found := cfg.Settings[c.keyToGet]
+	info, found := cfg.Settings[c.KeyToGet]
 	if !found && len(cfg.ApplicationConfig) > 0 {
-		info, found = cfg.ApplicationConfig[c.keyToGet]
+		info, found = cfg.ApplicationConfig[c.KeyToGet]
 	}
 	if !found {
-		return fmt.Errorf("key %q not found in %q application config or charm settings.", c.keyToGet, c.app)
+		return fmt.Errorf("key %q not found in %q application config or charm settings.", c.KeyToGet, c.app)
 	}
 	v := info.Value
 	if v == nil {

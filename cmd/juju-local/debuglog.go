@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,7 @@ func (c *debugLogCommand) init(args []string) error {
 		if lvl == "WARN" {
 			lvl = "WARNING"
 		}
-		if !contains(logLevels, lvl) {
+		if !slices.Contains(logLevels, lvl) {
 			return fmt.Errorf("level value %q is not one of %q, %q, %q, %q, %q", c.level, "TRACE", "DEBUG", "INFO", "WARNING", "ERROR")
 		}
 		c.req.Level = lvl

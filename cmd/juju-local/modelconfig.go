@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/identity-platform-go/charms/internal/controller/api"
+	"github.com/identity-platform-go/charms/internal/controller/plan"
 	"github.com/identity-platform-go/charms/internal/jujucmd"
 )
 
@@ -87,18 +88,18 @@ func (c *modelConfigCommand) run(ctx context.Context, a *app) error {
 		return err
 	}
 	model := c.modelName(a)
-	for _, action := range c.actions {
+	for _, action := range c.Actions {
 		switch action {
-		case actionGetOne:
+		case plan.ConfigGetOne:
 			err = c.getOne(ctx, a, b, model)
-		case actionSetArgs:
+		case plan.ConfigSetArgs:
 			attrs := map[string]any{}
-			for _, arg := range c.setArgs {
+			for _, arg := range c.SetArgs {
 				k, v, _ := strings.Cut(arg, "=")
 				attrs[k] = v
 			}
 			err = c.set(ctx, a, b, model, attrs)
-		case actionSetFile:
+		case plan.ConfigSetFile:
 			var data []byte
 			if data, err = c.readFile(a); err != nil {
 				return err
@@ -108,11 +109,11 @@ func (c *modelConfigCommand) run(ctx context.Context, a *app) error {
 				return err
 			}
 			err = c.set(ctx, a, b, model, attrs)
-		case actionReset:
-			if err := c.verifyKnownKeys(ctx, a, b, model, c.resetKeys); err != nil {
+		case plan.ConfigReset:
+			if err := c.verifyKnownKeys(ctx, a, b, model, c.ResetKeys); err != nil {
 				return err
 			}
-			err = b.SetModelConfig(ctx, api.SetModelConfigRequest{Model: model, Reset: c.resetKeys})
+			err = b.SetModelConfig(ctx, api.SetModelConfigRequest{Model: model, Reset: c.ResetKeys})
 		default:
 			err = c.getAll(ctx, a, b, model)
 		}
@@ -142,14 +143,14 @@ func (c *modelConfigCommand) getOne(ctx context.Context, a *app, b api.Backend, 
 	if err != nil {
 		return err
 	}
-	v, found := values[c.keyToGet]
+	v, found := values[c.KeyToGet]
 	if !found {
-		return fmt.Errorf("%q is not a key of the currently targeted model: %q", c.keyToGet, "admin/"+model)
+		return fmt.Errorf("%q is not a key of the currently targeted model: %q", c.KeyToGet, "admin/"+model)
 	}
 	if c.out.Name() == "tabular" {
 		return c.out.writeWith(a, jujucmd.FormatSmart, v.Value)
 	}
-	return c.out.write(a, map[string]configValue{c.keyToGet: v})
+	return c.out.write(a, map[string]configValue{c.KeyToGet: v})
 }
 
 func (c *modelConfigCommand) getAll(ctx context.Context, a *app, b api.Backend, model string) error {

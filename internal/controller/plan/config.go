@@ -83,6 +83,104 @@ func ConfigApplication(args []string) (string, []string, error) {
 	return args[0], args[1:], nil
 }
 
+// The actions of `juju config` and `juju model-config`, as Juju names
+// them in its errors (cmd/juju/config config.go Action).
+const (
+	ConfigGetOne  = "get value"
+	ConfigGetAll  = "get all values"
+	ConfigSetArgs = "set key=value pairs"
+	ConfigSetFile = "use --file flag"
+	ConfigReset   = "use --reset flag"
+)
+
+// ConfigCommand is what the arguments of `juju config` or `juju
+// model-config` ask for, before anything is looked up.
+type ConfigCommand struct {
+	// Actions are the actions to take, in Juju's order: file, reset, get,
+	// set; just ConfigGetAll when nothing else is asked.
+	Actions []string
+	// KeyToGet is the key of a ConfigGetOne.
+	KeyToGet string
+	// SetArgs are the key=value arguments as typed, in order.
+	SetArgs []string
+	// ResetKeys are the --reset values split at their commas.
+	ResetKeys []string
+}
+
+// ParseConfigCommand is cmd/juju/config ConfigCommandBase.Init: file
+// tells whether --file was given, reset are the --reset values as typed
+// (each a comma-separated list), cantReset the keys --reset refuses
+// (model-config's read-only ones) and args the arguments after the
+// application name, if any. Its errors are the client's, which Juju
+// reports before it connects (exit code 2): `"k" cannot be reset`,
+// `--reset accepts a comma delimited set of keys "a,b,c", received: "k=v"`,
+// `expected "key=value", got "=v"`, `key "k" specified more than once`,
+// `cannot use --reset flag and get value simultaneously`,
+// `cannot specify multiple keys to get`,
+// `cannot set and reset key "k" simultaneously`.
+func ParseConfigCommand(file bool, reset, cantReset, args []string) (ConfigCommand, error) {
+	var c ConfigCommand
+	if file {
+		c.Actions = append(c.Actions, ConfigSetFile)
+	}
+	if len(reset) > 0 {
+		for _, value := range reset {
+			c.ResetKeys = append(c.ResetKeys, strings.Split(strings.Trim(value, ","), ",")...)
+		}
+		for _, k := range c.ResetKeys {
+			if slices.Contains(cantReset, k) {
+				return ConfigCommand{}, fmt.Errorf("%q cannot be reset", k)
+			}
+			if strings.Contains(k, "=") {
+				return ConfigCommand{}, fmt.Errorf(`--reset accepts a comma delimited set of keys "a,b,c", received: %q`, k)
+			}
+		}
+		c.Actions = append(c.Actions, ConfigReset)
+	}
+	vals := map[string]bool{}
+	var get []string
+	for _, arg := range args {
+		key, _, ok := strings.Cut(arg, "=")
+		if !ok {
+			get = append(get, arg)
+			continue
+		}
+		if key == "" {
+			return ConfigCommand{}, fmt.Errorf(`expected "key=value", got %q`, arg)
+		}
+		if vals[key] {
+			return ConfigCommand{}, fmt.Errorf("key %q specified more than once", key)
+		}
+		vals[key] = true
+		c.SetArgs = append(c.SetArgs, arg)
+	}
+	if len(get) > 0 {
+		c.Actions = append(c.Actions, ConfigGetOne)
+	}
+	if len(c.SetArgs) > 0 {
+		c.Actions = append(c.Actions, ConfigSetArgs)
+	}
+	if len(c.Actions) == 0 {
+		c.Actions = []string{ConfigGetAll}
+		return c, nil
+	}
+	if len(c.Actions) > 1 && len(get) > 0 {
+		return ConfigCommand{}, multiActionError(c.Actions)
+	}
+	if len(get) > 1 {
+		return ConfigCommand{}, errors.New("cannot specify multiple keys to get")
+	}
+	if len(get) == 1 {
+		c.KeyToGet = get[0]
+	}
+	for _, k := range c.ResetKeys {
+		if vals[k] {
+			return ConfigCommand{}, fmt.Errorf("cannot set and reset key %q simultaneously", k)
+		}
+	}
+	return c, nil
+}
+
 // maxValueSize is the largest @file value Juju reads (5 MiB,
 // cmd/juju/application/utils/utils.go).
 const maxValueSize = 5242880
@@ -92,12 +190,8 @@ const maxValueSize = 5242880
 // application name; reset are the values of the --reset flags (each a
 // comma-separated list). It follows, in order:
 //
-//   - cmd/juju/config/config.go ConfigCommandBase.Init:
-//     `--reset accepts a comma delimited set of keys "a,b,c", received: "k=v"`,
-//     `expected "key=value", got "=v"`, `key "k" specified more than once`,
-//     `cannot specify multiple keys to get`,
-//     `cannot use --reset flag and get value simultaneously`,
-//     `cannot set and reset key "k" simultaneously`;
+//   - cmd/juju/config/config.go ConfigCommandBase.Init, that is
+//     ParseConfigCommand (without --file, every key resettable);
 //   - cmd/juju/application/config.go: @file values (read relative to
 //     the working directory, at most 5M), `value for option "k" contains
 //     non-UTF-8 sequences`, and for a get `key "k" not found in "app"
@@ -114,63 +208,26 @@ const maxValueSize = 5242880
 // here the first in sorted order.
 func ParseConfigArgs(ch *Charm, app string, args, reset []string) (*ConfigChange, error) {
 	c := &ConfigChange{}
-	// Init: reset keys first, then the positional arguments.
-	var resetKeys []string
-	for _, value := range reset {
-		resetKeys = append(resetKeys, strings.Split(strings.Trim(value, ","), ",")...)
+	parsed, err := ParseConfigCommand(false, reset, nil, args)
+	if err != nil {
+		return nil, err
 	}
-	for _, k := range resetKeys {
-		if strings.Contains(k, "=") {
-			return nil, fmt.Errorf(`--reset accepts a comma delimited set of keys "a,b,c", received: %q`, k)
-		}
-	}
-	vals := map[string]string{}
-	var valKeys, get []string
-	for _, arg := range args {
-		key, value, ok := strings.Cut(arg, "=")
-		if !ok {
-			get = append(get, arg)
-			continue
-		}
-		if key == "" {
-			return nil, fmt.Errorf(`expected "key=value", got %q`, arg)
-		}
-		if _, dup := vals[key]; dup {
-			return nil, fmt.Errorf("key %q specified more than once", key)
-		}
-		vals[key] = value
-		valKeys = append(valKeys, key)
-	}
-	var actions []string
-	if len(resetKeys) > 0 {
-		actions = append(actions, "use --reset flag")
-	}
-	if len(get) > 0 {
-		actions = append(actions, "get value")
-	}
-	if len(vals) > 0 {
-		actions = append(actions, "set key=value pairs")
-	}
-	if len(actions) == 0 {
+	if slices.Contains(parsed.Actions, ConfigGetAll) {
 		c.GetAll = true
 		return c, nil
 	}
-	if len(actions) > 1 && len(get) > 0 {
-		return nil, multiActionError(actions)
-	}
-	if len(get) > 1 {
-		return nil, errors.New("cannot specify multiple keys to get")
-	}
-	for _, k := range resetKeys {
-		if _, ok := vals[k]; ok {
-			return nil, fmt.Errorf("cannot set and reset key %q simultaneously", k)
-		}
+	vals := map[string]string{}
+	var valKeys []string
+	for _, arg := range parsed.SetArgs {
+		key, value, _ := strings.Cut(arg, "=")
+		vals[key] = value
+		valKeys = append(valKeys, key)
 	}
 
 	// Run: reset, get, set.
 	cfg := ch.Config()
 	var unknown []string
-	for _, k := range resetKeys {
+	for _, k := range parsed.ResetKeys {
 		if IsAppConfigKey(k) {
 			c.ResetApp = append(c.ResetApp, k)
 			continue
@@ -184,8 +241,8 @@ func ParseConfigArgs(ch *Charm, app string, args, reset []string) (*ConfigChange
 		slices.Sort(unknown)
 		return nil, fmt.Errorf("updating application charm settings: unknown option %q", unknown[0])
 	}
-	if len(get) == 1 {
-		key := get[0]
+	if slices.Contains(parsed.Actions, ConfigGetOne) {
+		key := parsed.KeyToGet
 		if _, ok := cfg.Options[key]; !ok && !IsAppConfigKey(key) {
 			return nil, fmt.Errorf("key %q not found in %q application config or charm settings.", key, app)
 		}

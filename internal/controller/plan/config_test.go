@@ -81,6 +81,39 @@ func TestParseConfigArgs(t *testing.T) {
 	}
 }
 
+// TestParseConfigCommand covers what ParseConfigArgs leaves to the
+// client: --file and keys --reset refuses (model-config's read-only ones).
+func TestParseConfigCommand(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		file      bool
+		reset     []string
+		cantReset []string
+		args      []string
+		want      ConfigCommand
+		err       string
+	}{
+		{name: "nothing", want: ConfigCommand{Actions: []string{ConfigGetAll}}},
+		{name: "file, reset and set in Juju's order", file: true, reset: []string{"a,b"}, args: []string{"c=1=2"},
+			want: ConfigCommand{Actions: []string{ConfigSetFile, ConfigReset, ConfigSetArgs}, SetArgs: []string{"c=1=2"}, ResetKeys: []string{"a", "b"}}},
+		{name: "get one", args: []string{"k"}, want: ConfigCommand{Actions: []string{ConfigGetOne}, KeyToGet: "k"}},
+		{name: "file and get", file: true, args: []string{"k"}, err: "cannot use --file flag and get value simultaneously"},
+		{name: "read-only key", reset: []string{"x,agent-version"}, cantReset: []string{"agent-version"}, err: `"agent-version" cannot be reset`},
+		{name: "read-only key before k=v", reset: []string{"agent-version=1"}, cantReset: []string{"agent-version=1"}, err: `"agent-version=1" cannot be reset`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseConfigCommand(tt.file, tt.reset, tt.cantReset, tt.args)
+			checkErr(t, err, tt.err)
+			if err == nil && !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %#v\nwant %#v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestConfigApplication(t *testing.T) {
 	t.Parallel()
 	app, rest, err := ConfigApplication([]string{"db", "port=1", "name"})
