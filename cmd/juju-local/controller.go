@@ -53,16 +53,22 @@ func (c *bootstrapCommand) setFlags(f *gnuflag.FlagSet) {
 	f.DurationVar(&c.timeout, "timeout", 30*time.Second, "How long to wait for the controller to answer")
 }
 
-func (c *bootstrapCommand) init(args []string) error {
-	c.name = controllerName
+func (c *bootstrapCommand) init(args []string) (err error) {
+	c.name, err = controllerNameArg(args)
+	return err
+}
+
+// controllerNameArg is the optional [<controller name>] argument of
+// bootstrap and kill-controller ("local" when absent).
+func controllerNameArg(args []string) (string, error) {
 	switch len(args) {
 	case 0:
+		return controllerName, nil
 	case 1:
-		c.name = args[0]
+		return args[0], nil
 	default:
-		return checkEmpty(args[1:])
+		return "", checkEmpty(args[1:])
 	}
-	return nil
 }
 
 func (c *bootstrapCommand) run(ctx context.Context, a *app) error {
@@ -266,16 +272,9 @@ func (c *killControllerCommand) setFlags(f *gnuflag.FlagSet) {
 	f.StringVar(&c.stateDir, "state-dir", "", "The controller's state directory, for --destroy-all when it is not running")
 }
 
-func (c *killControllerCommand) init(args []string) error {
-	c.name = controllerName
-	switch len(args) {
-	case 0:
-	case 1:
-		c.name = args[0]
-	default:
-		return checkEmpty(args[1:])
-	}
-	return nil
+func (c *killControllerCommand) init(args []string) (err error) {
+	c.name, err = controllerNameArg(args)
+	return err
 }
 
 func (c *killControllerCommand) run(ctx context.Context, a *app) error {
