@@ -161,7 +161,12 @@ func ParseBundle(path string) (*Bundle, error) {
 
 // verify is bundle.go's verifyBundle.
 func verify(bd *charm.BundleData, dir string, cons func(string) error) error {
-	err := bd.VerifyLocal(dir, cons, verifyStorage, verifyDevices)
+	return verifyError(bd.VerifyLocal(dir, cons, verifyStorage, verifyDevices))
+}
+
+// verifyError is how the deploy command reports a failed verification:
+// each of the charm library's errors, or the one error it met.
+func verifyError(err error) error {
 	var v *charm.VerificationError
 	if errors.As(err, &v) {
 		return &BundleError{Errors: v.Errors}
@@ -240,15 +245,7 @@ func (b *Bundle) verifyWithCharms() error {
 		shadow.Applications[name] = &s
 		charms[spec.Charm] = b.Applications[name].Charm.Juju
 	}
-	err := shadow.VerifyWithCharms(verifyConstraints, verifyStorage, verifyDevices, charms)
-	var v *charm.VerificationError
-	if errors.As(err, &v) {
-		return &BundleError{Errors: v.Errors}
-	}
-	if err != nil {
-		return fmt.Errorf("cannot deploy bundle: %w", err)
-	}
-	return nil
+	return verifyError(shadow.VerifyWithCharms(verifyConstraints, verifyStorage, verifyDevices, charms))
 }
 
 // resolve fills in the applications' typed settings and resources and
