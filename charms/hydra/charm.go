@@ -83,8 +83,12 @@ type world struct {
 // describe: keys, database request, ingress requests, published
 // endpoints, the migration, Hydra's configuration and service, and the
 // status. It runs for every hook.
-func (h hydra) Reconcile(c *charm.Context) error {
-	w, err := h.observe(c)
+func (h hydra) Reconcile(c *charm.Context) error { return h.reconcile(c, nil) }
+
+// reconcile is Reconcile with keys just written in this hook (a secret
+// read in the hook that set it still gives the old content).
+func (h hydra) reconcile(c *charm.Context, written map[string][]string) error {
+	w, err := h.observe(c, written)
 	if err != nil {
 		return err
 	}
@@ -116,7 +120,7 @@ func (h hydra) Reconcile(c *charm.Context) error {
 // endpoints, opened ports. Hook-tool failures are errors (Juju retries);
 // what the operator or a remote charm must fix is recorded for the
 // status.
-func (h hydra) observe(c *charm.Context) (*world, error) {
+func (h hydra) observe(c *charm.Context, written map[string][]string) (*world, error) {
 	ctx := c.Context()
 	w := &world{}
 	cfg, err := c.Tools.ConfigGetAll(ctx)
@@ -138,7 +142,7 @@ func (h hydra) observe(c *charm.Context) (*world, error) {
 	if err := h.noteDying(c, w); err != nil {
 		return nil, err
 	}
-	if err := h.ensureKeys(c, w); err != nil {
+	if err := h.ensureKeys(c, w, written); err != nil {
 		return nil, err
 	}
 
@@ -244,11 +248,14 @@ func (h hydra) noteDying(c *charm.Context, w *world) error {
 
 // ensureKeys reads the system and cookie keys; the leader first creates
 // the ones missing, from the initial_*_secret_id options or at random.
-func (h hydra) ensureKeys(c *charm.Context, w *world) error {
+func (h hydra) ensureKeys(c *charm.Context, w *world, written map[string][]string) error {
 	for _, k := range keyKinds {
-		keys, err := readKeys(c, k)
-		if err != nil {
-			return err
+		keys, ok := written[k.name]
+		if !ok {
+			var err error
+			if keys, err = readKeys(c, k); err != nil {
+				return err
+			}
 		}
 		if len(keys) == 0 && w.leader && w.cfgErr == nil {
 			uri := w.set.initialSystemSecret
@@ -267,10 +274,12 @@ func (h hydra) ensureKeys(c *charm.Context, w *world) error {
 			if len(initial) == 0 {
 				initial = []string{h.newKey()}
 			}
-			if err := addKeys(c, k, h.now(), initial...); err != nil {
+			if keys, err = addKeys(c, k, h.now(), initial...); err != nil {
 				return err
 			}
-			keys = slicesReversed(initial)
+			if err := h.announceKeys(c, w.peer); err != nil {
+				return err
+			}
 		}
 		if k == systemKeys {
 			w.systemKeys = keys
@@ -279,16 +288,6 @@ func (h hydra) ensureKeys(c *charm.Context, w *world) error {
 		}
 	}
 	return nil
-}
-
-// slicesReversed returns a reversed copy: addKeys makes the last value
-// added the active (first) one.
-func slicesReversed(s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[len(s)-1-i] = v
-	}
-	return out
 }
 
 // openPorts opens Hydra's public and admin ports (the reference does on

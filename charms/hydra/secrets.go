@@ -78,11 +78,11 @@ func readKeys(c *charm.Context, k keyKind) ([]string, error) {
 // addKeys adds values, in order, to the kind's secret (leader only): each
 // gets a content key newer than the ones before it, so the last one added
 // becomes the active key and the old ones stay for decryption. The secret
-// is created when missing.
-func addKeys(c *charm.Context, k keyKind, now time.Time, values ...string) error {
+// is created when missing. It returns the keys now, active first.
+func addKeys(c *charm.Context, k keyKind, now time.Time, values ...string) ([]string, error) {
 	content, err := readKeyContent(c, k)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	exists := content != nil
 	next := maps.Clone(content)
@@ -95,18 +95,18 @@ func addKeys(c *charm.Context, k keyKind, now time.Time, values ...string) error
 	ctx := c.Context()
 	if !exists {
 		if _, err := c.Tools.SecretAdd(ctx, next, hooktool.SecretOptions{Label: k.label, Owner: "application"}); err != nil {
-			return fmt.Errorf("creating the %s keys (secret %s): %w", k.name, k.label, err)
+			return nil, fmt.Errorf("creating the %s keys (secret %s): %w", k.name, k.label, err)
 		}
-		return nil
+		return activeFirst(next), nil
 	}
 	info, err := c.Tools.SecretInfoGet(ctx, hooktool.SecretRef{Label: k.label})
 	if err != nil {
-		return fmt.Errorf("looking up the %s keys (secret %s): %w", k.name, k.label, err)
+		return nil, fmt.Errorf("looking up the %s keys (secret %s): %w", k.name, k.label, err)
 	}
 	if err := c.Tools.SecretSet(ctx, info.ID, next, hooktool.SecretOptions{}); err != nil {
-		return fmt.Errorf("updating the %s keys (secret %s): %w", k.name, k.label, err)
+		return nil, fmt.Errorf("updating the %s keys (secret %s): %w", k.name, k.label, err)
 	}
-	return nil
+	return activeFirst(next), nil
 }
 
 // initialKeys reads the user secret named by the kind's config option:
