@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -43,7 +42,7 @@ type Config struct {
 // databases are visited with short-lived connections of the same user.
 type Admin struct {
 	cfg  Config
-	conn *pgx.Conn
+	conn *pgconn.PgConn
 }
 
 // Dial connects as cfg.User. Refused credentials give an error wrapping
@@ -59,10 +58,10 @@ func Dial(ctx context.Context, cfg Config) (*Admin, error) {
 	return &Admin{cfg: cfg, conn: conn}, nil
 }
 
-func connect(ctx context.Context, cfg Config, database string) (*pgx.Conn, error) {
+func connect(ctx context.Context, cfg Config, database string) (*pgconn.PgConn, error) {
 	// ParseConfig of a DSN without secrets, then the fields: the password
 	// never goes through a string that a parse error could quote.
-	cc, err := pgx.ParseConfig("sslmode=disable")
+	cc, err := pgconn.ParseConfig("sslmode=disable")
 	if err != nil {
 		return nil, fmt.Errorf("connection config: %w", err)
 	}
@@ -74,7 +73,7 @@ func connect(ctx context.Context, cfg Config, database string) (*pgx.Conn, error
 		cc.ConnectTimeout = 5 * time.Second
 	}
 	cc.RuntimeParams = map[string]string{"application_name": "postgresql-k8s-charm"}
-	conn, err := pgx.ConnectConfig(ctx, cc)
+	conn, err := pgconn.ConnectConfig(ctx, cc)
 	if err != nil {
 		if isAuthError(err) {
 			return nil, fmt.Errorf("connecting to database %s as %s: %w", database, cfg.User, ErrAuth)
@@ -82,6 +81,60 @@ func connect(ctx context.Context, cfg Config, database string) (*pgx.Conn, error
 		return nil, fmt.Errorf("connecting to database %s as %s: %w", database, cfg.User, err)
 	}
 	return conn, nil
+}
+
+// query runs one statement with text parameters and returns its rows as
+// text (NULL reads as ""). pgconn, not pgx: the charm needs no type
+// system, and pgx's would make the charm binary half as big again.
+func query(ctx context.Context, conn *pgconn.PgConn, sql string, args ...string) ([][]string, error) {
+	params := make([][]byte, len(args))
+	for i, a := range args {
+		params[i] = []byte(a)
+	}
+	res := conn.ExecParams(ctx, sql, params, nil, nil, nil).Read()
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	rows := make([][]string, len(res.Rows))
+	for i, r := range res.Rows {
+		rows[i] = make([]string, len(r))
+		for j, v := range r {
+			rows[i][j] = string(v)
+		}
+	}
+	return rows, nil
+}
+
+// column runs a query and returns its first column.
+func column(ctx context.Context, conn *pgconn.PgConn, sql string, args ...string) ([]string, error) {
+	rows, err := query(ctx, conn, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r[0])
+	}
+	return out, nil
+}
+
+// value runs a query that returns one value.
+func value(ctx context.Context, conn *pgconn.PgConn, sql string, args ...string) (string, error) {
+	rows, err := query(ctx, conn, sql, args...)
+	if err != nil {
+		return "", err
+	}
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		return "", fmt.Errorf("expected one value, got %d rows", len(rows))
+	}
+	return rows[0][0], nil
+}
+
+// execSQL runs one statement without parameters (the simple protocol; DDL
+// takes no parameters anyway).
+func execSQL(ctx context.Context, conn *pgconn.PgConn, sql string) error {
+	_, err := conn.Exec(ctx, sql).ReadAll()
+	return err
 }
 
 // isAuthError: 28P01 invalid_password, 28000
@@ -95,7 +148,18 @@ func isAuthError(err error) bool {
 func (a *Admin) Close(ctx context.Context) error { return a.conn.Close(ctx) }
 
 // ident quotes an identifier.
-func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
+func ident(name string) string {
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(name, "\x00", ""), `"`, `""`) + `"`
+}
+
+// textArray renders a text[] literal for a parameter.
+func textArray(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	}
+	return "{" + strings.Join(q, ",") + "}"
+}
 
 // literal quotes a string constant (standard_conforming_strings is on by
 // default since 9.1, so only quotes need doubling).
@@ -104,8 +168,8 @@ func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + 
 // Version is the server version's number, e.g. "15.18" (SHOW
 // server_version says "15.18 (Debian 15.18-0+deb12u1)").
 func (a *Admin) Version(ctx context.Context) (string, error) {
-	var v string
-	if err := a.conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+	v, err := value(ctx, a.conn, "SHOW server_version")
+	if err != nil {
 		return "", fmt.Errorf("reading the server version: %w", err)
 	}
 	if f := strings.Fields(v); len(f) > 0 {
@@ -117,22 +181,22 @@ func (a *Admin) Version(ctx context.Context) (string, error) {
 // Reload makes the server re-read postgresql.conf and pg_hba.conf and
 // returns the parameters that changed but need a restart to apply.
 func (a *Admin) Reload(ctx context.Context) (pendingRestart []string, err error) {
-	var before time.Time
-	if err := a.conn.QueryRow(ctx, "SELECT pg_conf_load_time()").Scan(&before); err != nil {
+	before, err := value(ctx, a.conn, "SELECT pg_conf_load_time()::text")
+	if err != nil {
 		return nil, fmt.Errorf("reloading the configuration: %w", err)
 	}
-	if _, err := a.conn.Exec(ctx, "SELECT pg_reload_conf()"); err != nil {
+	if err := execSQL(ctx, a.conn, "SELECT pg_reload_conf()"); err != nil {
 		return nil, fmt.Errorf("reloading the configuration: %w", err)
 	}
 	// pg_reload_conf only signals the postmaster, which signals the
 	// backends; this session shows the new settings (and pending_restart)
 	// once its pg_conf_load_time has moved.
 	for deadline := time.Now().Add(5 * time.Second); ; {
-		var now time.Time
-		if err := a.conn.QueryRow(ctx, "SELECT pg_conf_load_time()").Scan(&now); err != nil {
+		moved, err := value(ctx, a.conn, "SELECT pg_conf_load_time() > $1::timestamptz", before)
+		if err != nil {
 			return nil, fmt.Errorf("reloading the configuration: %w", err)
 		}
-		if now.After(before) {
+		if moved == "t" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -142,11 +206,7 @@ func (a *Admin) Reload(ctx context.Context) (pendingRestart []string, err error)
 			return nil, err
 		}
 	}
-	rows, err := a.conn.Query(ctx, "SELECT name FROM pg_settings WHERE pending_restart ORDER BY name")
-	if err != nil {
-		return nil, fmt.Errorf("reading pending restarts: %w", err)
-	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	names, err := column(ctx, a.conn, "SELECT name FROM pg_settings WHERE pending_restart ORDER BY name")
 	if err != nil {
 		return nil, fmt.Errorf("reading pending restarts: %w", err)
 	}
@@ -169,11 +229,7 @@ func (a *Admin) ExistingRoles(ctx context.Context, names []string) ([]string, er
 	if len(names) == 0 {
 		return nil, nil
 	}
-	rows, err := a.conn.Query(ctx, "SELECT rolname FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname", names)
-	if err != nil {
-		return nil, fmt.Errorf("listing roles: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := column(ctx, a.conn, "SELECT rolname FROM pg_roles WHERE rolname = ANY($1::text[]) ORDER BY rolname", textArray(names))
 	if err != nil {
 		return nil, fmt.Errorf("listing roles: %w", err)
 	}
@@ -182,11 +238,7 @@ func (a *Admin) ExistingRoles(ctx context.Context, names []string) ([]string, er
 
 // RolesWithPrefix lists the roles whose names start with prefix.
 func (a *Admin) RolesWithPrefix(ctx context.Context, prefix string) ([]string, error) {
-	rows, err := a.conn.Query(ctx, "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY rolname", prefix)
-	if err != nil {
-		return nil, fmt.Errorf("listing roles: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := column(ctx, a.conn, "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1::text) ORDER BY rolname", prefix)
 	if err != nil {
 		return nil, fmt.Errorf("listing roles: %w", err)
 	}
@@ -212,24 +264,26 @@ func (a *Admin) EnsureUser(ctx context.Context, u User) error {
 	if err := CheckPassword(u.Password); err != nil {
 		return fmt.Errorf("role %s: %w", u.Name, err)
 	}
-	var (
-		exists                             bool
-		login, super, createDB, createRole bool
-		stored                             *string
-		member                             []string
-	)
-	err := a.conn.QueryRow(ctx, `
-		SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolpassword,
-		       ARRAY(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = a.oid ORDER BY 1)
-		FROM pg_authid a WHERE rolname = $1`, u.Name).Scan(&login, &super, &createDB, &createRole, &stored, &member)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-	case err != nil:
+	rows, err := query(ctx, a.conn, `
+		SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, coalesce(rolpassword, '')
+		FROM pg_authid WHERE rolname = $1::text`, u.Name)
+	if err != nil {
 		return fmt.Errorf("reading role %s: %w", u.Name, err)
-	default:
-		exists = true
 	}
-	passwordOK := exists && stored != nil && VerifierMatches(*stored, u.Password)
+	exists := len(rows) == 1
+	var login, super, createDB, createRole bool
+	var stored string
+	if exists {
+		r := rows[0]
+		login, super, createDB, createRole, stored = r[0] == "t", r[1] == "t", r[2] == "t", r[3] == "t", r[4]
+	}
+	member, err := column(ctx, a.conn, `
+		SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+		JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1::text ORDER BY 1`, u.Name)
+	if err != nil {
+		return fmt.Errorf("reading role %s: %w", u.Name, err)
+	}
+	passwordOK := exists && VerifierMatches(stored, u.Password)
 	attrsOK := exists && login && super == u.Superuser && createDB == u.CreateDB && createRole == u.CreateRole
 	want := slices.Compact(slices.Sorted(slices.Values(u.MemberOf)))
 	var grant, revoke []string
@@ -298,26 +352,34 @@ func (a *Admin) SetPassword(ctx context.Context, role, password string) error {
 // reference charm's SET LOCAL log_statement='none', and also
 // log_min_error_statement, without which a failing statement is logged
 // whatever log_statement says.
-func (a *Admin) quietTx(ctx context.Context, stmts []string) error {
-	tx, err := a.conn.Begin(ctx)
-	if err != nil {
-		return err
+func (a *Admin) quietTx(ctx context.Context, stmts []string) (err error) {
+	// One statement per round trip: the simple protocol logs a
+	// multi-statement string whole, before any SET in it applies.
+	if err := execSQL(ctx, a.conn, "BEGIN"); err != nil {
+		return sqlError(err)
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	defer func() {
+		if err != nil {
+			_ = execSQL(context.WithoutCancel(ctx), a.conn, "ROLLBACK")
+		}
+	}()
 	all := append([]string{"SET LOCAL log_statement = 'none'", "SET LOCAL log_min_error_statement = 'panic'"}, stmts...)
 	for _, s := range all {
-		if _, err := tx.Exec(ctx, s); err != nil {
+		if err := execSQL(ctx, a.conn, s); err != nil {
 			// The statement may hold a verifier: say which kind failed
 			// and the server's error, never the text.
 			return sqlError(err)
 		}
 	}
-	return tx.Commit(ctx)
+	return sqlError(execSQL(ctx, a.conn, "COMMIT"))
 }
 
 // sqlError keeps a server error's code and message only (the message
 // never echoes the statement).
 func sqlError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%s (SQLSTATE %s)", pe.Message, pe.Code)
@@ -356,12 +418,12 @@ func (e *ExtensionInUseError) Error() string {
 // privileges, ownership and extensions, as the reference charm's
 // create_database does. Data is never dropped.
 func (a *Admin) EnsureDatabase(ctx context.Context, d Database) error {
-	var exists bool
-	if err := a.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", d.Name).Scan(&exists); err != nil {
+	exists, err := value(ctx, a.conn, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1::text)", d.Name)
+	if err != nil {
 		return fmt.Errorf("looking up database %s: %w", d.Name, err)
 	}
-	if !exists {
-		if _, err := a.conn.Exec(ctx, "CREATE DATABASE "+ident(d.Name)); err != nil {
+	if exists != "t" {
+		if err := execSQL(ctx, a.conn, "CREATE DATABASE "+ident(d.Name)); err != nil {
 			return fmt.Errorf("creating database %s: %w", d.Name, sqlError(err))
 		}
 	}
@@ -373,7 +435,7 @@ func (a *Admin) EnsureDatabase(ctx context.Context, d Database) error {
 		"REVOKE ALL PRIVILEGES ON DATABASE " + ident(d.Name) + " FROM PUBLIC",
 		"GRANT ALL PRIVILEGES ON DATABASE " + ident(d.Name) + " TO " + strings.Join(grantees, ", "),
 	} {
-		if _, err := a.conn.Exec(ctx, s); err != nil {
+		if err := execSQL(ctx, a.conn, s); err != nil {
 			return fmt.Errorf("privileges on database %s: %w", d.Name, sqlError(err))
 		}
 	}
@@ -399,19 +461,19 @@ const userSchemas = `
 // the schemas and their objects, skipping extension members and the
 // sequences a column owns (they follow their table).
 const ownershipStatements = `
-	WITH target AS (SELECT oid FROM pg_roles WHERE rolname = $1),
+	WITH target AS (SELECT oid FROM pg_roles WHERE rolname = $1::text),
 	     schemas AS (
 		SELECT oid, nspname, nspowner FROM pg_namespace
 		WHERE nspname <> 'information_schema' AND nspname NOT LIKE 'pg\_%'),
 	     members AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e')
-	SELECT format('ALTER SCHEMA %I OWNER TO %I', s.nspname, $1)
+	SELECT format('ALTER SCHEMA %I OWNER TO %I', s.nspname, $1::text)
 	FROM schemas s WHERE s.nspowner <> (SELECT oid FROM target)
 	  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.classid = 'pg_namespace'::regclass AND m.objid = s.oid)
 	UNION ALL
 	SELECT format('ALTER %s %I.%I OWNER TO %I',
 		CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
 		               WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
-		s.nspname, c.relname, $1)
+		s.nspname, c.relname, $1::text)
 	FROM pg_class c JOIN schemas s ON s.oid = c.relnamespace
 	WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner <> (SELECT oid FROM target)
 	  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.classid = 'pg_class'::regclass AND m.objid = c.oid)
@@ -419,27 +481,20 @@ const ownershipStatements = `
 		SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
 		  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
 	UNION ALL
-	SELECT format('ALTER ROUTINE %I.%I(%s) OWNER TO %I', s.nspname, p.proname, pg_get_function_identity_arguments(p.oid), $1)
+	SELECT format('ALTER ROUTINE %I.%I(%s) OWNER TO %I', s.nspname, p.proname, pg_get_function_identity_arguments(p.oid), $1::text)
 	FROM pg_proc p JOIN schemas s ON s.oid = p.pronamespace
 	WHERE p.proowner <> (SELECT oid FROM target)
 	  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.classid = 'pg_proc'::regclass AND m.objid = p.oid)`
 
-func schemaAccess(ctx context.Context, conn *pgx.Conn, d Database) error {
+func schemaAccess(ctx context.Context, conn *pgconn.PgConn, d Database) error {
 	var stmts []string
 	if d.Sole {
-		rows, err := conn.Query(ctx, ownershipStatements, d.User)
-		if err != nil {
-			return fmt.Errorf("listing objects to hand over: %w", err)
-		}
-		if stmts, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		var err error
+		if stmts, err = column(ctx, conn, ownershipStatements, d.User); err != nil {
 			return fmt.Errorf("listing objects to hand over: %w", err)
 		}
 	} else {
-		rows, err := conn.Query(ctx, userSchemas)
-		if err != nil {
-			return fmt.Errorf("listing schemas: %w", err)
-		}
-		schemas, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		schemas, err := column(ctx, conn, userSchemas)
 		if err != nil {
 			return fmt.Errorf("listing schemas: %w", err)
 		}
@@ -454,21 +509,21 @@ func schemaAccess(ctx context.Context, conn *pgx.Conn, d Database) error {
 		}
 	}
 	for _, s := range stmts {
-		if _, err := conn.Exec(ctx, s); err != nil {
+		if err := execSQL(ctx, conn, s); err != nil {
 			return fmt.Errorf("granting access to %s: %w", d.User, sqlError(err))
 		}
 	}
 	return nil
 }
 
-func extensions(ctx context.Context, conn *pgx.Conn, d Database) error {
+func extensions(ctx context.Context, conn *pgconn.PgConn, d Database) error {
 	var inUse error
 	for _, name := range slices.Sorted(maps.Keys(d.Extensions)) {
 		stmt := "CREATE EXTENSION IF NOT EXISTS " + ident(name)
 		if !d.Extensions[name] {
 			stmt = "DROP EXTENSION IF EXISTS " + ident(name)
 		}
-		_, err := conn.Exec(ctx, stmt)
+		err := execSQL(ctx, conn, stmt)
 		var pe *pgconn.PgError
 		switch {
 		case errors.As(err, &pe) && pe.Code == "2BP01":
@@ -486,24 +541,20 @@ func extensions(ctx context.Context, conn *pgx.Conn, d Database) error {
 // exist is not an error.
 func (a *Admin) DropUser(ctx context.Context, name, reassignTo string) error {
 	wrap := func(err error) error { return fmt.Errorf("dropping role %s: %w", name, sqlError(err)) }
-	var exists bool
-	if err := a.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", name).Scan(&exists); err != nil {
-		return wrap(err)
-	}
-	if !exists {
-		return nil
-	}
-	if _, err := a.conn.Exec(ctx, "ALTER ROLE "+ident(name)+" NOLOGIN"); err != nil {
-		return wrap(err)
-	}
-	if _, err := a.conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", name); err != nil {
-		return wrap(err)
-	}
-	rows, err := a.conn.Query(ctx, "SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname")
+	exists, err := value(ctx, a.conn, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text)", name)
 	if err != nil {
 		return wrap(err)
 	}
-	dbs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if exists != "t" {
+		return nil
+	}
+	if err := execSQL(ctx, a.conn, "ALTER ROLE "+ident(name)+" NOLOGIN"); err != nil {
+		return wrap(err)
+	}
+	if _, err := query(ctx, a.conn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1::text AND pid <> pg_backend_pid()", name); err != nil {
+		return wrap(err)
+	}
+	dbs, err := column(ctx, a.conn, "SELECT datname FROM pg_database WHERE datallowconn ORDER BY datname")
 	if err != nil {
 		return wrap(err)
 	}
@@ -516,7 +567,7 @@ func (a *Admin) DropUser(ctx context.Context, name, reassignTo string) error {
 			"REASSIGN OWNED BY " + ident(name) + " TO " + ident(reassignTo),
 			"DROP OWNED BY " + ident(name),
 		} {
-			if _, err = conn.Exec(ctx, s); err != nil {
+			if err = execSQL(ctx, conn, s); err != nil {
 				break
 			}
 		}
@@ -525,7 +576,7 @@ func (a *Admin) DropUser(ctx context.Context, name, reassignTo string) error {
 			return fmt.Errorf("dropping role %s: database %s: %w", name, db, sqlError(err))
 		}
 	}
-	if _, err := a.conn.Exec(ctx, "DROP ROLE IF EXISTS "+ident(name)); err != nil {
+	if err := execSQL(ctx, a.conn, "DROP ROLE IF EXISTS "+ident(name)); err != nil {
 		return wrap(err)
 	}
 	return nil
@@ -534,11 +585,11 @@ func (a *Admin) DropUser(ctx context.Context, name, reassignTo string) error {
 // EnsureGroup creates a NOLOGIN role that is a member of memberOf, when
 // it does not exist (the reference charm's admin role).
 func (a *Admin) EnsureGroup(ctx context.Context, name string, memberOf ...string) error {
-	var exists bool
-	if err := a.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", name).Scan(&exists); err != nil {
+	exists, err := value(ctx, a.conn, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1::text)", name)
+	if err != nil {
 		return fmt.Errorf("looking up role %s: %w", name, err)
 	}
-	if exists {
+	if exists == "t" {
 		return nil
 	}
 	stmt := "CREATE ROLE " + ident(name) + " NOLOGIN"
@@ -549,7 +600,7 @@ func (a *Admin) EnsureGroup(ctx context.Context, name string, memberOf ...string
 		}
 		stmt += " IN ROLE " + strings.Join(q, ", ")
 	}
-	if _, err := a.conn.Exec(ctx, stmt); err != nil {
+	if err := execSQL(ctx, a.conn, stmt); err != nil {
 		return fmt.Errorf("creating role %s: %w", name, sqlError(err))
 	}
 	return nil
@@ -559,7 +610,7 @@ func (a *Admin) EnsureGroup(ctx context.Context, name string, memberOf ...string
 // restart, since the SIGTERM Pebble stops the server with asks
 // PostgreSQL for a smart shutdown, which waits for clients to leave.
 func (a *Admin) TerminateSessions(ctx context.Context) error {
-	_, err := a.conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'")
+	err := execSQL(ctx, a.conn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'")
 	if err != nil {
 		return fmt.Errorf("ending client sessions: %w", err)
 	}

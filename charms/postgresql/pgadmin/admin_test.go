@@ -86,9 +86,8 @@ func TestAgainstPostgreSQL(t *testing.T) {
 		if _, err := s.as(t, u.Name, pw1, "postgres"); err != nil {
 			t.Fatalf("login with the verifier's password: %v", err)
 		}
-		var super, createdb bool
-		if err := a.conn.QueryRow(ctx, "SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1", u.Name).Scan(&super, &createdb); err != nil || super || !createdb {
-			t.Errorf("attributes super=%v createdb=%v err=%v", super, createdb, err)
+		if got := one(t, a, "SELECT rolsuper::text || rolcreatedb::text FROM pg_roles WHERE rolname = $1", u.Name); got != "falsetrue" {
+			t.Errorf("attributes super,createdb = %s", got)
 		}
 
 		// New password, superuser, no longer in admin.
@@ -102,12 +101,11 @@ func TestAgainstPostgreSQL(t *testing.T) {
 		if _, err := s.as(t, u.Name, pw2, "postgres"); err != nil {
 			t.Errorf("new password: %v", err)
 		}
-		if err := a.conn.QueryRow(ctx, "SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1", u.Name).Scan(&super, &createdb); err != nil || !super || createdb {
-			t.Errorf("attributes super=%v createdb=%v err=%v", super, createdb, err)
+		if got := one(t, a, "SELECT rolsuper::text || rolcreatedb::text FROM pg_roles WHERE rolname = $1", u.Name); got != "truefalse" {
+			t.Errorf("attributes super,createdb = %s", got)
 		}
-		var member bool
-		if err := a.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = $1::regrole AND m.roleid = 'admin'::regrole)", u.Name).Scan(&member); err != nil || member {
-			t.Errorf("still a member of admin: %v %v", member, err)
+		if got := one(t, a, "SELECT EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = $1::text::regrole AND m.roleid = 'admin'::regrole)", u.Name); got != "f" {
+			t.Errorf("still a member of admin")
 		}
 		roles, err := a.RolesWithPrefix(ctx, "relation_id_")
 		if err != nil || !slices.Contains(roles, u.Name) {
@@ -151,32 +149,30 @@ func TestAgainstPostgreSQL(t *testing.T) {
 			"CREATE SCHEMA extra",
 			"CREATE SEQUENCE extra.counter",
 		} {
-			if _, err := op.conn.Exec(ctx, stmt); err != nil {
+			if err := execSQL(ctx, op.conn, stmt); err != nil {
 				t.Fatalf("%s: %v", stmt, err)
 			}
 		}
 		if err := a.EnsureDatabase(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		if err := op.conn.QueryRow(ctx, `
+		if n := one(t, op, `
 			SELECT count(*) FROM (
 			  SELECT relowner AS o FROM pg_class WHERE relname IN ('pre', 'pre_id_seq', 'pre_names', 'counter')
 			  UNION ALL SELECT proowner FROM pg_proc WHERE proname = 'one'
 			  UNION ALL SELECT nspowner FROM pg_namespace WHERE nspname IN ('public', 'extra')) x
-			WHERE o = (SELECT oid FROM pg_roles WHERE rolname = $1)`, u.Name).Scan(&n); err != nil || n != 7 {
-			t.Errorf("objects owned by the user: %d (want 7), %v", n, err)
+			WHERE o = (SELECT oid FROM pg_roles WHERE rolname = $1)`, u.Name); n != "7" {
+			t.Errorf("objects owned by the user: %s (want 7)", n)
 		}
-		var ext int
-		if err := op.conn.QueryRow(ctx, "SELECT count(*) FROM pg_extension WHERE extname IN ('pg_trgm', 'btree_gin')").Scan(&ext); err != nil || ext != 2 {
-			t.Errorf("extensions: %d, %v", ext, err)
+		if ext := one(t, op, "SELECT count(*) FROM pg_extension WHERE extname IN ('pg_trgm', 'btree_gin')"); ext != "2" {
+			t.Errorf("extensions: %s", ext)
 		}
 		// The user can work in its database, and nobody else can connect.
 		user, err := s.as(t, u.Name, pw, d.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := user.conn.Exec(ctx, "CREATE TABLE mine (x int); INSERT INTO mine VALUES (1); CREATE INDEX ON pre USING gin (name gin_trgm_ops)"); err != nil {
+		if err := execSQL(ctx, user.conn, "CREATE TABLE mine (x int); INSERT INTO mine VALUES (1); CREATE INDEX ON pre USING gin (name gin_trgm_ops)"); err != nil {
 			t.Fatalf("user's own work: %v", err)
 		}
 		other := User{Name: "relation_id_9", Password: "Other-pw-1234567890"}
@@ -207,9 +203,8 @@ func TestAgainstPostgreSQL(t *testing.T) {
 		if got, _ := a.ExistingRoles(ctx, []string{u.Name}); len(got) != 0 {
 			t.Errorf("role still there")
 		}
-		var x int
-		if err := op.conn.QueryRow(ctx, "SELECT x FROM mine").Scan(&x); err != nil || x != 1 {
-			t.Errorf("the user's data is gone: %v", err)
+		if x := one(t, op, "SELECT x FROM mine"); x != "1" {
+			t.Errorf("the user's data is gone: %q", x)
 		}
 	})
 
@@ -227,7 +222,7 @@ func TestAgainstPostgreSQL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.conn.Exec(ctx, "CREATE TABLE "+ident("t_"+name)+" (x int)"); err != nil {
+			if err := execSQL(ctx, c.conn, "CREATE TABLE "+ident("t_"+name)+" (x int)"); err != nil {
 				t.Errorf("%s cannot create in public: %v", name, err)
 			}
 		}
@@ -238,10 +233,10 @@ func TestAgainstPostgreSQL(t *testing.T) {
 		if err != nil || len(pending) != 0 {
 			t.Fatalf("Reload = %v, %v", pending, err)
 		}
-		if _, err := a.conn.Exec(ctx, "ALTER SYSTEM SET shared_buffers = '32MB'"); err != nil {
+		if err := execSQL(ctx, a.conn, "ALTER SYSTEM SET shared_buffers = '32MB'"); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _, _ = a.conn.Exec(ctx, "ALTER SYSTEM RESET shared_buffers") })
+		t.Cleanup(func() { _ = execSQL(ctx, a.conn, "ALTER SYSTEM RESET shared_buffers") })
 		pending, err = a.Reload(ctx)
 		if err != nil || !slices.Equal(pending, []string{"shared_buffers"}) {
 			t.Errorf("Reload = %v, %v", pending, err)
@@ -263,9 +258,15 @@ func TestAgainstPostgreSQL(t *testing.T) {
 
 func rolpassword(t *testing.T, a *Admin, role string) string {
 	t.Helper()
-	var v string
-	if err := a.conn.QueryRow(t.Context(), "SELECT rolpassword FROM pg_authid WHERE rolname = $1", role).Scan(&v); err != nil {
-		t.Fatal(err)
+	return one(t, a, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", role)
+}
+
+// one runs a query for one value.
+func one(t *testing.T, a *Admin, sql string, args ...string) string {
+	t.Helper()
+	v, err := value(t.Context(), a.conn, sql, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
 	}
 	return v
 }
