@@ -44,7 +44,9 @@ func built(t testing.TB) string {
 		}
 		pack := exec.Command("go", "run", "./cmd/charmpack", "-o", buildDir,
 			"tests/charms/recorder", "tests/charms/workload", "charms/kratos-external-idp-integrator",
-			"charms/traefik", "tests/charms/webapp")
+			"charms/traefik", "tests/charms/webapp",
+			"charms/postgresql", "tests/charms/pgclient",
+			"charms/hydra", "tests/charms/oauthapp")
 		pack.Dir = root
 		if out, err := pack.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("charmpack: %v\n%s", err, out)
