@@ -133,11 +133,39 @@ func TestPostgreSQL(t *testing.T) {
 		t.Errorf("postgresql-k8s/0 with a standby: %+v", st)
 	}
 
+	// set-password: the server and the secret take the new password.
+	old := e.run("postgresql-k8s/0", "get-password").Output["password"].(string)
+	if res := e.run("postgresql-k8s/0", "set-password", "password=Another-Operator-Pw-42"); res.Status != "completed" {
+		t.Fatalf("set-password: %+v", res)
+	}
+	if got := e.run("postgresql-k8s/0", "get-password").Output["password"]; got != "Another-Operator-Pw-42" {
+		t.Errorf("get-password after set-password: %v", got)
+	}
+	if got := pgValue(t, pgOperator(t, e), "SELECT current_user"); got != "operator" {
+		t.Errorf("current_user %q", got)
+	}
+	if res := e.run("postgresql-k8s/1", "set-password"); res.Status != "failed" || res.Message != "set-password must run on the leader unit" {
+		t.Errorf("set-password on a standby: %+v", res)
+	}
+
+	// Pod churn: fresh containers, the cluster on the storage is reused.
+	e.restart()
+	e.settle()
+	if st := pgStatus(); st.Status != "active" || st.Info != "Primary (degraded)" {
+		e.dumpLog()
+		t.Fatalf("postgresql-k8s/0 after a restart: %+v", st)
+	}
+	opDB = pgOperatorTo(t, e, "pgclient")
+	if got := pgValue(t, opDB, "SELECT x FROM kept"); got != "42" {
+		t.Errorf("data after a restart: %q", got)
+	}
+
 	// No password in the model's log.
-	pw := e.run("postgresql-k8s/0", "get-password").Output["password"].(string)
 	_ = e.c.DebugLog(e.ctx, api.DebugLogRequest{Model: "test", Replay: true, NoTail: true}, func(r api.LogRecord) error {
-		if strings.Contains(r.Message, pw) {
-			t.Errorf("the operator password is in the log: %s %s", r.Entity, r.Module)
+		for _, pw := range []string{old, "Another-Operator-Pw-42"} {
+			if strings.Contains(r.Message, pw) {
+				t.Errorf("an operator password is in the log: %s %s", r.Entity, r.Module)
+			}
 		}
 		return nil
 	})
