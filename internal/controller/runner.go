@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -162,7 +163,10 @@ func (c *Controller) podSpec(modelName string, app *model.Application, u *model.
 			cs.Env = img.Env
 		}
 		for _, m := range ct.Mounts {
-			cs.Mounts = append(cs.Mounts, pod.Mount{Storage: m.Storage, Location: m.Location})
+			// Kubernetes takes a mountPath with a trailing slash (the
+			// reference Traefik charm mounts "/opt/traefik/"); the pod
+			// runtime wants clean paths.
+			cs.Mounts = append(cs.Mounts, pod.Mount{Storage: m.Storage, Location: path.Clean(m.Location)})
 		}
 		spec.Containers = append(spec.Containers, cs)
 	}
