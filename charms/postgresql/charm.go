@@ -209,9 +209,13 @@ func (p postgresql) lead(c *charm.Context) (hooktool.Status, error) {
 	}
 	version := state[stateVersion]
 	sum := fingerprint(users, set, password)
+	changed := state[stateApplied] != sum
 	var dropErr error
-	if initialised || !wasRunning || filesChanged || forceEvents[ev.Kind] || version == "" || state[stateApplied] != sum {
-		res, err := p.apply(c, ctr, users, set, password, wasRunning && filesChanged)
+	if initialised || !wasRunning || filesChanged || changed || forceEvents[ev.Kind] || version == "" {
+		// A running server re-reads its files when they changed in this
+		// hook or in one whose pass over the server did not complete
+		// (the fingerprint covers the files' content).
+		res, err := p.apply(c, ctr, users, set, password, wasRunning && (filesChanged || changed))
 		if err != nil {
 			return hooktool.Status{}, err
 		}

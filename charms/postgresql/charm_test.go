@@ -599,3 +599,33 @@ func TestReconcile(t *testing.T) {
 		})
 	}
 }
+
+// A configuration pushed in a hook whose server was down is reloaded by
+// the next hook, though the file no longer changes then.
+func TestReloadAfterMissedPass(t *testing.T) {
+	t.Parallel()
+	f := newFakeServer()
+	ctx := newContext(t, f)
+	st := bootstrap(t, ctx)
+	st.Config = map[string]any{"memory_work_mem": 8192}
+	f.mu.Lock()
+	f.down, f.ops = true, nil
+	f.mu.Unlock()
+	out := ctx.Run(t, charmtest.Hook(charm.ConfigChanged), st)
+	if out.Err != nil || out.State.UnitStatus != (charmtest.Status{Name: "waiting", Message: msgAwaitMember}) {
+		t.Fatalf("server down: %v %+v", out.Err, out.State.UnitStatus)
+	}
+	if conf := string(containerOf(out.State).Files[pgData+"/postgresql.conf"].Content); !strings.Contains(conf, "work_mem = '8192kB'") {
+		t.Fatalf("postgresql.conf:\n%s", conf)
+	}
+	f.mu.Lock()
+	f.down = false
+	f.mu.Unlock()
+	out = ctx.Run(t, charmtest.Hook(charm.UpdateStatus), out.State)
+	if out.Err != nil || out.State.UnitStatus.Message != msgPrimary {
+		t.Fatalf("server back: %v %+v", out.Err, out.State.UnitStatus)
+	}
+	if ops, _, _, _ := f.snapshot(); !slices.Contains(ops, "reload") {
+		t.Errorf("no reload: %q", ops)
+	}
+}

@@ -205,9 +205,10 @@ func hbaEntries(users []relUser) []hbaEntry {
 // input changes, so that a new charm applies it once.
 const fingerprintVersion = "1"
 
-// fingerprint sums up everything applyRelations acts on, so that hooks
-// that change none of it (update-status, mostly) need no SQL. Passwords
-// go in hashed.
+// fingerprint sums up everything a pass over the server acts on (the
+// relations, the extensions, the configuration files it reloads), so
+// that hooks that change none of it (update-status, mostly) need no SQL.
+// Passwords go in hashed.
 func fingerprint(users []relUser, s settings, operatorPassword string) string {
 	type rel struct {
 		ID                    int
@@ -218,11 +219,13 @@ func fingerprint(users []relUser, s settings, operatorPassword string) string {
 	}
 	hash := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:8]) }
 	v := struct {
-		V    string
-		Op   string
-		Ext  map[string]bool
-		Rels []rel
-	}{V: fingerprintVersion, Op: hash(operatorPassword), Ext: s.extensions}
+		V         string
+		Op        string
+		Ext       map[string]bool
+		Conf, HBA string
+		Rels      []rel
+	}{V: fingerprintVersion, Op: hash(operatorPassword), Ext: s.extensions,
+		Conf: hash(string(postgresqlConf(s))), HBA: hash(string(pgHBA(hbaEntries(users))))}
 	for _, u := range users {
 		v.Rels = append(v.Rels, rel{u.relID, u.user, u.database, hash(u.password), u.superuser, u.createDB, u.createRole,
 			u.memberOf, u.sole, u.pending, u.problem != ""})
