@@ -138,7 +138,7 @@ func (h hydra) clientAction(c *charm.Context, fn func(params map[string]any, adm
 	if !serviceRunning(c) {
 		return fail(c, msgServiceNotReady)
 	}
-	return fn(params, h.newAdmin())
+	return fn(params, h.admin())
 }
 
 // createClient is create-oauth-client.
@@ -289,7 +289,7 @@ func (h hydra) reconcileClients(c *charm.Context) error {
 	if w.state, err = c.Tools.StateGetAll(ctx); err != nil {
 		return err
 	}
-	deleted, err := h.cleanupClients(c, w, h.newAdmin())
+	deleted, err := h.cleanupClients(c, w, h.admin())
 	if err != nil {
 		return err
 	}

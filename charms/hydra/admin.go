@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	hydraclient "github.com/ory/hydra-client-go/v2"
@@ -80,6 +81,91 @@ type adminAPI interface {
 	RevokeAccessTokens(ctx context.Context, clientID string) error
 	// CreateKey adds a key to the set and returns its key ID.
 	CreateKey(ctx context.Context, set, alg string) (string, error)
+	// Ready is nil once Hydra answers /health/ready.
+	Ready(ctx context.Context) error
+}
+
+func (a httpAdmin) Ready(ctx context.Context) error {
+	_, resp, err := a.api.MetadataAPI.IsReady(ctx).Execute()
+	return apiError("Hydra's readiness", resp, err)
+}
+
+// readyTimeout is how long a reconcile or action waits for a Hydra that
+// Pebble has just started (its ready check starts "up") to answer.
+const readyTimeout = 30 * time.Second
+
+// gatedAdmin waits, once, for Hydra to be ready before its first call.
+type gatedAdmin struct {
+	adminAPI
+	wait time.Duration
+	once sync.Once
+	err  error
+}
+
+func (a *gatedAdmin) ready(ctx context.Context) error {
+	a.once.Do(func() {
+		deadline := time.Now().Add(a.wait)
+		for {
+			a.err = a.adminAPI.Ready(ctx)
+			if a.err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	})
+	return a.err
+}
+
+func (a *gatedAdmin) CreateClient(ctx context.Context, c oauthClient) (oauthClient, error) {
+	if err := a.ready(ctx); err != nil {
+		return oauthClient{}, err
+	}
+	return a.adminAPI.CreateClient(ctx, c)
+}
+
+func (a *gatedAdmin) GetClient(ctx context.Context, id string) (oauthClient, error) {
+	if err := a.ready(ctx); err != nil {
+		return oauthClient{}, err
+	}
+	return a.adminAPI.GetClient(ctx, id)
+}
+
+func (a *gatedAdmin) UpdateClient(ctx context.Context, c oauthClient) (oauthClient, error) {
+	if err := a.ready(ctx); err != nil {
+		return oauthClient{}, err
+	}
+	return a.adminAPI.UpdateClient(ctx, c)
+}
+
+func (a *gatedAdmin) DeleteClient(ctx context.Context, id string) error {
+	if err := a.ready(ctx); err != nil {
+		return err
+	}
+	return a.adminAPI.DeleteClient(ctx, id)
+}
+
+func (a *gatedAdmin) ListClients(ctx context.Context) ([]oauthClient, error) {
+	if err := a.ready(ctx); err != nil {
+		return nil, err
+	}
+	return a.adminAPI.ListClients(ctx)
+}
+
+func (a *gatedAdmin) RevokeAccessTokens(ctx context.Context, id string) error {
+	if err := a.ready(ctx); err != nil {
+		return err
+	}
+	return a.adminAPI.RevokeAccessTokens(ctx, id)
+}
+
+func (a *gatedAdmin) CreateKey(ctx context.Context, set, alg string) (string, error) {
+	if err := a.ready(ctx); err != nil {
+		return "", err
+	}
+	return a.adminAPI.CreateKey(ctx, set, alg)
 }
 
 // httpAdmin is adminAPI over HTTP, with Ory's generated client.

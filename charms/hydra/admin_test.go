@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeHydraHTTP answers the admin API routes the charm uses, recording
@@ -128,5 +130,43 @@ func TestHTTPAdmin(t *testing.T) {
 	defer fake.mu.Unlock()
 	if !slices.Equal(fake.reqs, want) {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(fake.reqs, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// flakyReady is Hydra starting: not ready for its first n probes.
+type flakyReady struct {
+	*fakeAdmin
+	mu     sync.Mutex
+	probes int
+	n      int
+}
+
+func (f *flakyReady) Ready(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.probes++
+	if f.probes <= f.n {
+		return errors.New("connection refused")
+	}
+	return nil
+}
+
+func TestGatedAdminWaitsOnce(t *testing.T) {
+	t.Parallel()
+	inner := &flakyReady{fakeAdmin: newFakeAdmin(), n: 2}
+	a := &gatedAdmin{adminAPI: inner, wait: 5 * time.Second}
+	if _, err := a.CreateClient(t.Context(), oauthClient{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ListClients(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if inner.probes != 3 {
+		t.Errorf("%d probes, want 3 (two failures, one success, then none)", inner.probes)
+	}
+
+	never := &gatedAdmin{adminAPI: &flakyReady{fakeAdmin: newFakeAdmin(), n: 1 << 30}, wait: 0}
+	if _, err := never.CreateClient(t.Context(), oauthClient{}); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -30,12 +30,12 @@ const (
 	stateDying = "dying"
 )
 
-// loginUIKeys are the login UI's URLs Hydra needs (§1.10: "all five URLs
-// non-empty").
-var loginUIKeys = []string{
-	loginuiendpoints.KeyConsent, loginuiendpoints.KeyLogin, loginuiendpoints.KeyOIDCError,
-	loginuiendpoints.KeyDeviceVerification, loginuiendpoints.KeyPostDeviceDone,
-}
+// loginUIKeys are the login UI's URLs Hydra needs; with the device flow
+// (Hydra v25+) also deviceKeys (§1.10: "all five URLs non-empty").
+var (
+	loginUIKeys = []string{loginuiendpoints.KeyConsent, loginuiendpoints.KeyLogin, loginuiendpoints.KeyOIDCError}
+	deviceKeys  = []string{loginuiendpoints.KeyDeviceVerification, loginuiendpoints.KeyPostDeviceDone}
+)
 
 // hydra is the hydra charm. Its fields are what tests replace.
 type hydra struct {
@@ -44,6 +44,9 @@ type hydra struct {
 	// newAdmin reaches Hydra's admin API.
 	newAdmin func() adminAPI
 }
+
+// admin is the admin API, waiting for a Hydra that has just started.
+func (h hydra) admin() adminAPI { return &gatedAdmin{adminAPI: h.newAdmin(), wait: readyTimeout} }
 
 func newHydra() hydra {
 	return hydra{now: time.Now, newKey: randomKey, newAdmin: func() adminAPI { return newHTTPAdmin(adminURL) }}
@@ -212,6 +215,15 @@ func (h hydra) observe(c *charm.Context, written map[string][]string) (*world, e
 	if w.connected {
 		if err := h.readVersion(c, w); err != nil {
 			return nil, err
+		}
+	}
+	if w.loginUIWhy == nil && supportsDeviceFlow(w.version) {
+		for _, k := range deviceKeys {
+			if v, _ := w.loginUI.Value(k); v == "" {
+				// As loginuiendpoints.Get reports a key no relation carries.
+				w.loginUIWhy = &relation.NotReadyError{Endpoint: loginUIEndpoint, RelationID: -1, Key: k}
+				break
+			}
 		}
 	}
 	return w, nil
@@ -430,7 +442,7 @@ func (h hydra) converge(c *charm.Context, w *world, f *facts) (serviceState, err
 	case canServe(*f, w):
 		config, err := renderConfig(configInput{
 			DSN: w.dsn, SystemKeys: w.systemKeys, CookieKeys: w.cookieKeys,
-			Settings: w.set, PublicURL: w.publicURL, LoginUI: w.loginUI,
+			Settings: w.set, PublicURL: w.publicURL, LoginUI: w.loginUI, DeviceFlow: supportsDeviceFlow(w.version),
 		})
 		if err != nil {
 			return serviceState{}, err

@@ -353,13 +353,27 @@ func TestReconcile(t *testing.T) {
 			}
 		},
 	}, {
-		name: "login UI without the device URLs",
-		in: edit(readyState(), func(st *charmtest.State) {
-			bag := loginUIBag()
-			delete(bag, loginuiendpoints.KeyDeviceVerification)
-			st.Relations[relationIndex(st, loginUIEndpoint)].RemoteAppData = bag
-		}),
+		name: "login UI without the device URLs: Hydra v2 has no device flow",
+		in:   edit(readyState(), noDeviceURLs),
+		want: active(), wantRunning: true,
+		check: func(t *testing.T, out charmtest.Output) {
+			if c := renderedConfig(t, out.State); c.URLs.Device != nil {
+				t.Errorf("urls.device rendered for Hydra v2: %+v", c.URLs.Device)
+			}
+		},
+	}, {
+		name: "login UI without the device URLs: Hydra v26 waits for them",
+		in:   edit(readyState(), noDeviceURLs, hydraV26),
 		want: waiting(msgLoginUINotReady + " (ui-endpoint-info relation: device_verification_url not published yet)"),
+	}, {
+		name: "Hydra v26 gets the device URLs",
+		in:   edit(readyState(), hydraV26),
+		want: active(), wantRunning: true,
+		check: func(t *testing.T, out charmtest.Output) {
+			if c := renderedConfig(t, out.State); c.URLs.Device == nil || c.URLs.Device.Success != "https://public.example.com/test-model-login-ui/ui/device_complete" {
+				t.Errorf("urls.device %+v", c.URLs.Device)
+			}
+		},
 	}, {
 		name: "container not reachable", in: edit(readyState(), container(func(c *charmtest.Container) { c.CanConnect = false })),
 		want: waiting(msgNotConnected),
@@ -446,6 +460,18 @@ func TestReconcile(t *testing.T) {
 			assertNoSecretLeak(t, out)
 		})
 	}
+}
+
+func noDeviceURLs(st *charmtest.State) {
+	bag := loginUIBag()
+	delete(bag, loginuiendpoints.KeyDeviceVerification)
+	st.Relations[relationIndex(st, loginUIEndpoint)].RemoteAppData = bag
+}
+
+// hydraV26 is a unit running Canonical's Hydra 26, migrated.
+func hydraV26(st *charmtest.State) {
+	st.Stored[stateVersion] = "v26.2.0"
+	st.Relations[relationIndex(st, peerEndpoint)].LocalAppData = map[string]string{migrationKey(dbID): `"v26.2.0"`}
 }
 
 func pebbleReady(charmtest.State) charm.Event { return charmtest.PebbleReadyEvent(containerName) }

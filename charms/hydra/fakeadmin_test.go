@@ -151,3 +151,9 @@ func (f *fakeAdmin) CreateKey(_ context.Context, set, alg string) (string, error
 	f.keys = append(f.keys, kid)
 	return kid, nil
 }
+
+func (f *fakeAdmin) Ready(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fail["Ready"]
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -29,6 +30,21 @@ type configInput struct {
 	// PublicURL is the public ingress URL: Hydra's issuer.
 	PublicURL string
 	LoginUI   loginuiendpoints.URLs
+	// DeviceFlow renders urls.device: Hydra v2.x has no device flow and
+	// refuses the key; Canonical's v25+ images have it.
+	DeviceFlow bool
+}
+
+// deviceFlowSince is the first Hydra major version with the device
+// authorization grant (Ory moved to calendar versions: v25.4.0).
+const deviceFlowSince = 25
+
+// supportsDeviceFlow tells from `hydra version` ("v2.3.0", "v26.2.0")
+// whether Hydra knows urls.device.
+func supportsDeviceFlow(version string) bool {
+	major, _, _ := strings.Cut(strings.TrimPrefix(version, "v"), ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= deviceFlowSince
 }
 
 // hydraYAML is /etc/config/hydra.yaml, in the reference template's order
@@ -62,10 +78,10 @@ type hydraYAML struct {
 		Consent string `yaml:"consent"`
 		Error   string `yaml:"error"`
 		Login   string `yaml:"login"`
-		Device  struct {
+		Device  *struct {
 			Verification string `yaml:"verification"`
 			Success      string `yaml:"success"`
-		} `yaml:"device"`
+		} `yaml:"device,omitempty"`
 		Self struct {
 			Issuer string `yaml:"issuer"`
 			Public string `yaml:"public"`
@@ -123,8 +139,12 @@ func renderConfig(in configInput) ([]byte, error) {
 	c.URLs.Consent = in.LoginUI.Consent
 	c.URLs.Error = in.LoginUI.OIDCError
 	c.URLs.Login = in.LoginUI.Login
-	c.URLs.Device.Verification = in.LoginUI.DeviceVerification
-	c.URLs.Device.Success = in.LoginUI.PostDeviceDone
+	if in.DeviceFlow {
+		c.URLs.Device = &struct {
+			Verification string `yaml:"verification"`
+			Success      string `yaml:"success"`
+		}{in.LoginUI.DeviceVerification, in.LoginUI.PostDeviceDone}
+	}
 	issuer := issuerURL(in.PublicURL)
 	c.URLs.Self.Issuer, c.URLs.Self.Public = issuer, issuer
 	c.Webfinger.OIDCDiscovery.SupportedScope = supportedScopes

@@ -48,7 +48,9 @@ func TestRenderConfig(t *testing.T) {
 	t.Parallel()
 	t.Run("jwt over https", func(t *testing.T) {
 		t.Parallel()
-		out, err := renderConfig(testConfigInput())
+		in := testConfigInput()
+		in.DeviceFlow = true
+		out, err := renderConfig(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,6 +108,15 @@ func TestRenderConfig(t *testing.T) {
 				t.Errorf("error leaks the DSN: %v", err)
 			}
 		})
+	}
+}
+
+func TestSupportsDeviceFlow(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]bool{"v2.3.0": false, "v25.4.0": true, "v26.2.0": true, "": false, "master": false} {
+		if got := supportsDeviceFlow(v); got != want {
+			t.Errorf("supportsDeviceFlow(%q) = %v", v, got)
+		}
 	}
 }
 

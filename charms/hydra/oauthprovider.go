@@ -100,7 +100,7 @@ func (h hydra) reconcileOAuth(c *charm.Context, w *world, running bool) error {
 	if err != nil {
 		return err
 	}
-	admin := h.newAdmin()
+	admin := h.admin()
 	for _, r := range reqs {
 		switch {
 		case errors.Is(r.Err, oauth.ErrNoRequest):
