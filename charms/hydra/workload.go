@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,11 +119,21 @@ func readServiceState(ctx context.Context, ctr *workload.Container) (serviceStat
 	}, nil
 }
 
-// planWorkload applies the layer and the configuration: the service is restarted
-// when hydra.yaml changed, started when it is not running, and otherwise
-// replanned (which restarts it if the layer changed).
+// planWorkload applies the layer and the configuration: the service is
+// restarted when hydra.yaml changed, started when it is not running, and
+// replanned (which restarts it) when the layer changed. A steady unit
+// costs no Pebble change: a no-op replan is one, and takes tens of
+// milliseconds.
 func planWorkload(ctx context.Context, ctr *workload.Container, layer, config []byte) error {
+	before, err := ctr.Plan(ctx)
+	if err != nil {
+		return err
+	}
 	if err := ctr.AddLayer(ctx, layerLabel, layer, true); err != nil {
+		return err
+	}
+	after, err := ctr.Plan(ctx)
+	if err != nil {
 		return err
 	}
 	changed, err := ctr.PushIfChanged(ctx, configPath, config, workload.PushOptions{Permissions: 0o600, MakeDirs: true})
@@ -136,10 +147,13 @@ func planWorkload(ctx context.Context, ctr *workload.Container, layer, config []
 	if err != nil {
 		return err
 	}
-	if !svcs[serviceName].Active() {
+	switch {
+	case !svcs[serviceName].Active():
 		return ctr.Start(ctx, serviceName)
+	case !bytes.Equal(before, after):
+		return ctr.Replan(ctx)
 	}
-	return ctr.Replan(ctx)
+	return nil
 }
 
 // stopService stops hydra if it runs.

@@ -88,3 +88,79 @@ func TestRedactDSN(t *testing.T) {
 		t.Errorf("redacted too much: %q", got)
 	}
 }
+
+// planRecorder is a Pebble whose plan is the last layer added, recording
+// the changes it is asked for.
+type planRecorder struct {
+	workload.API
+	plan    []byte
+	file    []byte
+	active  bool
+	changes []string
+}
+
+func (p *planRecorder) PlanBytes(*client.PlanOptions) ([]byte, error) { return p.plan, nil }
+func (p *planRecorder) AddLayer(o *client.AddLayerOptions) error {
+	p.plan = o.LayerData
+	return nil
+}
+func (p *planRecorder) Pull(o *client.PullOptions) error {
+	if p.file == nil {
+		return &client.Error{Kind: client.ErrorKindNotFound, Message: "no file"}
+	}
+	_, err := o.Target.Write(p.file)
+	return err
+}
+func (p *planRecorder) Push(o *client.PushOptions) error {
+	p.file, _ = io.ReadAll(o.Source)
+	return nil
+}
+func (p *planRecorder) Services(*client.ServicesOptions) ([]*client.ServiceInfo, error) {
+	st := client.StatusInactive
+	if p.active {
+		st = client.StatusActive
+	}
+	return []*client.ServiceInfo{{Name: serviceName, Current: st}}, nil
+}
+func (p *planRecorder) change(kind string) (string, error) {
+	p.changes = append(p.changes, kind)
+	p.active = kind != "stop"
+	return kind, nil
+}
+func (p *planRecorder) Replan(*client.ServiceOptions) (string, error)  { return p.change("replan") }
+func (p *planRecorder) Start(*client.ServiceOptions) (string, error)   { return p.change("start") }
+func (p *planRecorder) Restart(*client.ServiceOptions) (string, error) { return p.change("restart") }
+func (p *planRecorder) WaitChange(id string, _ *client.WaitChangeOptions) (*client.Change, error) {
+	return &client.Change{ID: id, Ready: true}, nil
+}
+
+func TestPlanWorkloadChangesOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	p := &planRecorder{}
+	ctr := workload.New(containerName, p, nil)
+	layerA, layerB := pebbleLayer(defaultSettings()), pebbleLayer(settings{logLevel: "info", dev: true})
+	steps := []struct {
+		name          string
+		layer, config string
+		stopped       bool
+		want          []string
+	}{
+		{"first: config pushed, service restarted", string(layerA), "a", false, []string{"restart"}},
+		{"steady: no Pebble change", string(layerA), "a", false, nil},
+		{"new config: restart", string(layerA), "b", false, []string{"restart"}},
+		{"new layer: replan", string(layerB), "b", false, []string{"replan"}},
+		{"stopped: start", string(layerB), "b", true, []string{"start"}},
+	}
+	for _, s := range steps {
+		p.changes = nil
+		if s.stopped {
+			p.active = false
+		}
+		if err := planWorkload(t.Context(), ctr, []byte(s.layer), []byte(s.config)); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if !slices.Equal(p.changes, s.want) {
+			t.Errorf("%s: changes %q, want %q", s.name, p.changes, s.want)
+		}
+	}
+}
