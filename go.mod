@@ -1,15 +1,17 @@
 module github.com/identity-platform-go/charms
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/canonical/pebble v1.19.2
+	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/juju/charm/v12 v12.1.1
 	github.com/juju/gnuflag v1.0.0
 	github.com/juju/juju v0.0.0-20251015133347-17876b918429
 	github.com/juju/names/v5 v5.0.0
 	github.com/rs/xid v1.6.0
+	golang.org/x/oauth2 v0.38.0
 	golang.org/x/sys v0.35.0
 	gopkg.in/juju/environschema.v1 v1.0.1
 	gopkg.in/yaml.v2 v2.4.0
@@ -21,6 +23,7 @@ require (
 	github.com/canonical/go-flags v0.0.0-20230403090104-105d09a091b8 // indirect
 	github.com/canonical/lxd v0.0.0-20241209155119-76da976c6ee7 // indirect
 	github.com/canonical/x-go v0.0.0-20230522092633-7947a7587f5b // indirect
+	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
 	github.com/gobwas/glob v0.2.3 // indirect
 	github.com/gorilla/mux v1.8.1 // indirect
 	github.com/gorilla/websocket v1.5.1 // indirect
@@ -46,7 +49,6 @@ require (
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	golang.org/x/crypto v0.41.0 // indirect
 	golang.org/x/net v0.43.0 // indirect
-	golang.org/x/oauth2 v0.30.0 // indirect
 	golang.org/x/term v0.34.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 	gopkg.in/errgo.v1 v1.0.1 // indirect

@@ -20,7 +20,7 @@ import (
 
 // testCharms are the charm directories, relative to the module root.
 func testCharms() []string {
-	return []string{"tests/charms/recorder", "tests/charms/workload"}
+	return []string{"tests/charms/recorder", "tests/charms/workload", "tests/charms/oauth-test-app"}
 }
 
 func repoRoot(t *testing.T) string {

@@ -46,7 +46,7 @@ func built(t testing.TB) string {
 			"tests/charms/recorder", "tests/charms/workload", "charms/kratos-external-idp-integrator",
 			"charms/traefik", "tests/charms/webapp",
 			"charms/postgresql", "tests/charms/pgclient",
-			"charms/hydra", "tests/charms/oauthapp")
+			"charms/hydra", "tests/charms/oauthapp", "tests/charms/oauth-test-app")
 		pack.Dir = root
 		if out, err := pack.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("charmpack: %v\n%s", err, out)
