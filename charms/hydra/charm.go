@@ -353,7 +353,7 @@ func (h hydra) readVersion(c *charm.Context, w *world) error {
 // relation relID was last migrated to.
 func migrationKey(relID int) string { return "migration_version_" + strconv.Itoa(relID) }
 
-// migrationState decides whether the database needs migrating before
+// migrationStateOf decides whether the database needs migrating before
 // Hydra may start, and by whom, without running anything.
 func migrationStateOf(w *world) (state migrationState, auto bool) {
 	if !w.peer.exists() || !w.dbRelated || w.dbWhy != nil || !w.connected || w.version == "" {
