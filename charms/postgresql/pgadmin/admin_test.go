@@ -115,6 +115,14 @@ func TestAgainstPostgreSQL(t *testing.T) {
 		if err != nil || !slices.Equal(got, []string{"admin", u.Name}) {
 			t.Errorf("ExistingRoles = %v, %v", got, err)
 		}
+		// Names that need quoting, in identifiers and in array literals.
+		const odd = `Odd "role", with\ {braces}`
+		if err := a.EnsureGroup(ctx, odd); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := a.ExistingRoles(ctx, []string{odd, "x"}); err != nil || !slices.Equal(got, []string{odd}) {
+			t.Errorf("ExistingRoles(odd) = %q, %v", got, err)
+		}
 		for _, secret := range []string{pw1, pw2} {
 			if strings.Contains(s.log.String(), secret) {
 				t.Errorf("a password reached the server log")
