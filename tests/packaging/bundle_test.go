@@ -175,7 +175,10 @@ func resolveCharm(t *testing.T, ref, charmsDir string) (string, charm.Charm, err
 	}
 	srcDir := ref
 	if strings.HasSuffix(ref, ".charm") {
-		srcDir = filepath.Join(charmsDir, strings.TrimSuffix(filepath.Base(ref), ".charm"))
+		// build/<name>.charm is packed from the charm directory whose
+		// charmcraft.yaml has that name (charms/postgresql is
+		// postgresql-k8s, as the reference charm is called).
+		srcDir = charmDirByName(charmsDir, strings.TrimSuffix(filepath.Base(ref), ".charm"))
 	}
 	if _, err := os.Stat(filepath.Join(srcDir, charmcraft.FileName)); err != nil {
 		return "", nil, fmt.Errorf("charm %s: no %s to pack it from", ref, filepath.Join(srcDir, charmcraft.FileName))
@@ -239,4 +242,17 @@ func TestCharmhubStandIns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// charmDirByName finds the directory under charmsDir whose charmcraft.yaml
+// names the charm; a name with no such directory maps to charmsDir/name
+// (which then does not exist, and the caller says so).
+func charmDirByName(charmsDir, name string) string {
+	matches, _ := filepath.Glob(filepath.Join(charmsDir, "*", charmcraft.FileName))
+	for _, m := range matches {
+		if def, err := charmcraft.Load(m); err == nil && def.Name == name {
+			return filepath.Dir(m)
+		}
+	}
+	return filepath.Join(charmsDir, name)
 }

@@ -269,7 +269,7 @@ func TestBuiltArchives(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(path), ".charm")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			def, err := charmcraft.Load(filepath.Join(root, "charms", name))
+			def, err := charmcraft.Load(charmDirByName(filepath.Join(root, "charms"), name))
 			if err != nil {
 				t.Fatalf("%s has no charm definition: %v", path, err)
 			}
