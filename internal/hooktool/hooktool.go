@@ -1,7 +1,33 @@
 // Package hooktool is a typed client for the Juju 3.6 hook tools
-// (config-get, relation-set, secret-add, …). It execs the tools with
-// --format=json and decodes their output; it never speaks Juju's private
-// RPC. A Runner decides how a tool is run, so tests can answer in-process.
+// (config-get, relation-set, secret-add, …). It runs the tools with
+// --format=json and decodes their output. A Runner decides how a tool is
+// run, so tests can answer in-process.
+//
+// How tools are run in a hook (DefaultRunner, what charm.Main uses): a
+// hook tool binary does no work of its own. Juju's jujud, invoked under
+// a tool's name, sends one net/rpc (gob) call, Jujuc.Main, with the
+// arguments, working directory, JUJU_CONTEXT_ID and JUJU_AGENT_TOKEN to
+// the unit agent over the unix socket in JUJU_AGENT_SOCKET_ADDRESS, and
+// prints the agent's answer. Starting that process costs ~5 ms a call,
+// and a dispatch makes dozens of calls; the round trip itself is well
+// under a millisecond. So when the hook's environment names the socket,
+// RPCRunner makes exactly jujud's call from the dispatch process (one
+// connection for the whole dispatch; stdin sent only when the agent asks
+// for it, as jujud does) and the results are the same bytes: the agent
+// runs the same tool code either way. Errors are too: a tool's non-zero
+// exit is the same *Error{Tool, Code, Stderr}, and a call the agent
+// refuses is the binary's "ERROR …" and exit 1.
+//
+// The protocol is Juju's internal one, not a published API (the
+// reference says to exec the tools), so it is not trusted blindly: the
+// first call that fails at the transport level (no socket, a refused or
+// unintelligible exchange, anything but a tool's own exit status)
+// switches the dispatch to ExecRunner for good, that call included, and
+// logs why at DEBUG. A Juju whose transport differs still runs the charm,
+// only slower. Tools that read files the charm wrote (secret-add's
+// key#file=, 0600 temporary files) work either way: Juju's agent reads
+// them itself, in the charm container it shares with the charm, and the
+// local runtime reads them under the caller's /proc/<pid>/root.
 //
 // Argument conventions shared by every method:
 //   - flags come first, then "--", then positional arguments, so that a
