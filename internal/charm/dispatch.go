@@ -134,7 +134,9 @@ func run(c *Context, ch Charm) error {
 func Main(ch Charm) {
 	rt := Runtime{
 		Getenv: os.Getenv,
-		Tools:  hooktool.ExecRunner{},
+		// Over the agent socket when the hook's environment names it,
+		// the tool binaries otherwise or once that fails (see hooktool).
+		Tools:  hooktool.DefaultRunner(os.Getenv),
 		Pebble: workload.Dial,
 	}
 	if err := Dispatch(context.Background(), rt, ch); err != nil {
