@@ -51,7 +51,7 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 20s)
 bench: ## Run the benchmarks and print a table
 	@mkdir -p $(BUILD_DIR)
 	$(GO) test -run '^$$' -bench . -benchmem ./... | tee $(BUILD_DIR)/bench.txt | \
-	  awk '/^Benchmark/ {printf "%-60s %14s %s  %12s %s  %10s %s\n", $$1, $$3, $$4, $$5, $$6, $$7, $$8}'
+	  awk '/^Benchmark/ {line = sprintf("%-60s", $$1); for (i = 3; i < NF; i += 2) line = line sprintf("  %12s %s", $$i, $$(i+1)); print line}'
 
 .PHONY: clean
 clean: ## Remove build outputs
