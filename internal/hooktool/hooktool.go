@@ -61,7 +61,8 @@ type Error struct {
 	Code   int
 	Stderr string
 	// Err is the cause when the tool could not be run at all (not on
-	// PATH, context cancelled); nil when the tool ran and failed.
+	// PATH, context cancelled, a *TransportError from RPCRunner); nil
+	// when the tool ran and failed.
 	Err error
 }
 
