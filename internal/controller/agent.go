@@ -132,7 +132,13 @@ func (a *agent) run(ctx context.Context) {
 		defer watchWG.Done()
 		a.watchWorkloads(ctx)
 	}()
-	defer watchWG.Wait()
+	defer func() {
+		// The watchers end with the agent's context: cancel first, or a
+		// removed unit's watchers would keep polling and the wait never
+		// end.
+		cancel()
+		watchWG.Wait()
+	}()
 
 	updateStatus := newUpdateStatusTimer(a.updateStatusInterval())
 	defer updateStatus.Stop()
