@@ -10,6 +10,7 @@ require (
 	github.com/juju/gnuflag v1.0.0
 	github.com/juju/juju v0.0.0-20251015133347-17876b918429
 	github.com/juju/names/v5 v5.0.0
+	github.com/ory/hydra-client-go/v2 v2.2.1
 	github.com/rs/xid v1.6.0
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/sys v0.35.0
@@ -44,7 +45,6 @@ require (
 	github.com/kr/pretty v0.3.1 // indirect
 	github.com/kr/text v0.2.0 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
-	github.com/ory/hydra-client-go/v2 v2.2.1 // indirect
 	github.com/pkg/term v1.1.0 // indirect
 	github.com/rogpeppe/go-internal v1.14.1 // indirect
 	golang.org/x/crypto v0.41.0 // indirect
