@@ -16,13 +16,7 @@ import (
 // pebble-ready): requests, keys and the status are still all computed.
 func TestBinary(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the charm")
-	}
-	dispatch := filepath.Join(t.TempDir(), charmpack.DispatchName)
-	if err := charmpack.Build(t.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
-		t.Fatal(err)
-	}
+	dispatch := charmtest.BuildDispatch(t)
 	ctx := newContext(t)
 	noContainer := func(st *charmtest.State) { st.Containers = nil }
 	for _, tc := range []struct {

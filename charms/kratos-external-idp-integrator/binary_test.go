@@ -18,15 +18,9 @@ import (
 // exactly what the in-process runs of charm_test.go do.
 func TestBinary(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the charm")
-	}
 	// Built once, exactly as `make charms` builds it; the parent's TempDir
 	// outlives the parallel subtests.
-	dispatch := filepath.Join(t.TempDir(), charmpack.DispatchName)
-	if err := charmpack.Build(t.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
-		t.Fatal(err)
-	}
+	dispatch := charmtest.BuildDispatch(t)
 	ctx := newContext(t)
 
 	t.Run("hooks", func(t *testing.T) {

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmpack"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 )
 
@@ -16,13 +14,7 @@ import (
 // do. The paths with a workload run for real in tests/controller.
 func TestBinary(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the charm")
-	}
-	dispatch := filepath.Join(t.TempDir(), charmpack.DispatchName)
-	if err := charmpack.Build(t.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
-		t.Fatal(err)
-	}
+	dispatch := charmtest.BuildDispatch(t)
 	ctx := newContext(t, newFakeServer())
 	secret := charmtest.Secret{ID: "secret:dc3o1f1ksduae7f4rd60", Owner: "application", Label: systemSecretLabel, Content: map[string]string{operatorKey: "Op-Secret-Password-1"}}
 

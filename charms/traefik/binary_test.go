@@ -1,12 +1,10 @@
 package main
 
 import (
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmpack"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 )
 
@@ -16,13 +14,7 @@ import (
 // answers: the dispatch dials the real socket path, which is absent.
 func TestBinary(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the charm")
-	}
-	dispatch := filepath.Join(t.TempDir(), charmpack.DispatchName)
-	if err := charmpack.Build(t.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
-		t.Fatal(err)
-	}
+	dispatch := charmtest.BuildDispatch(t)
 	ctx := newContext(t)
 	rel := hydraV2(map[int]string{0: hydraHost(0)})
 	rel.LocalAppData = map[string]string{"ingress": `{"url": "http://old/iam-hydra"}`}

@@ -2,12 +2,10 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/identity-platform-go/charms/internal/charm"
-	"github.com/identity-platform-go/charms/internal/charmpack"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 )
 
@@ -20,13 +18,7 @@ const maxDispatchSize = 10 << 20
 // the size budget, and checks that it does what the in-process run does.
 func TestBinary(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the charm")
-	}
-	dispatch := filepath.Join(t.TempDir(), charmpack.DispatchName)
-	if err := charmpack.Build(t.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
-		t.Fatal(err)
-	}
+	dispatch := charmtest.BuildDispatch(t)
 	bin, err := os.ReadFile(dispatch)
 	if err != nil {
 		t.Fatal(err)

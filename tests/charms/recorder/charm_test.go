@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/charmcraft"
-	"github.com/identity-platform-go/charms/internal/charmpack"
 	"github.com/identity-platform-go/charms/internal/charmtest"
 	"github.com/identity-platform-go/charms/tests/charms/record"
 )
@@ -358,13 +356,7 @@ func TestEventsAction(t *testing.T) {
 // the in-process run.
 func TestBinary(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the charm")
-	}
-	dispatch := filepath.Join(t.TempDir(), charmpack.DispatchName)
-	if err := charmpack.Build(t.Context(), charmpack.BuildOptions{Package: ".", Output: dispatch}); err != nil {
-		t.Fatal(err)
-	}
+	dispatch := charmtest.BuildDispatch(t)
 	c := newContext(t)
 	in := charmtest.State{Leader: true, Config: map[string]any{"message": "hi"}, Relations: allRelations()}
 	ev := charmtest.RelationEvent(charm.RelationChanged, sinkRel(), 0)
