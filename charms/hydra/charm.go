@@ -28,6 +28,10 @@ const (
 	// stateDying is set once this unit is seen leaving its relations:
 	// from then on it must not clean up oauth clients (see cleanupClients).
 	stateDying = "dying"
+	// stateApplied is the fingerprint of the Pebble plan and hydra.yaml
+	// this unit last applied (see planWorkload): while the plan is
+	// unchanged, a hook neither adds the layer nor reads the file back.
+	stateApplied = "workload-applied"
 )
 
 // loginUIKeys are the login UI's URLs Hydra needs; with the device flow
@@ -438,6 +442,7 @@ func canServe(f facts, w *world) bool {
 // can serve, stopped without a database, left alone otherwise.
 func (h hydra) converge(c *charm.Context, w *world, f *facts) (serviceState, error) {
 	ctx := c.Context()
+	var svcs map[string]workload.ServiceStatus
 	switch {
 	case canServe(*f, w):
 		config, err := renderConfig(configInput{
@@ -447,16 +452,22 @@ func (h hydra) converge(c *charm.Context, w *world, f *facts) (serviceState, err
 		if err != nil {
 			return serviceState{}, err
 		}
-		if err := planWorkload(ctx, w.ctr, pebbleLayer(w.set), config); err != nil {
+		p, err := planWorkload(ctx, w.ctr, pebbleLayer(w.set), config, w.state[stateApplied])
+		if err != nil {
 			logf(c, hooktool.LevelError, "Failed to start the service, please check the container logs: %v", err)
 			f.planErr = err
+		} else {
+			svcs = p.services
+			if err := h.rememberApplied(c, w, p.fingerprint); err != nil {
+				return serviceState{}, err
+			}
 		}
 	case !w.dbRelated:
 		if err := stopService(ctx, w.ctr); err != nil {
 			logf(c, hooktool.LevelError, "Failed to stop the service: %v", err)
 		}
 	}
-	svc, err := readServiceState(ctx, w.ctr)
+	svc, err := readServiceStateFrom(ctx, w.ctr, svcs)
 	if err != nil {
 		// The container went away mid-hook: the next pebble-ready
 		// reconciles again.
@@ -465,6 +476,16 @@ func (h hydra) converge(c *charm.Context, w *world, f *facts) (serviceState, err
 	}
 	f.failing = svc.failing
 	return svc, nil
+}
+
+// rememberApplied keeps the fingerprint of what planWorkload applied, so
+// that the next hook need not apply it again.
+func (h hydra) rememberApplied(c *charm.Context, w *world, fingerprint string) error {
+	if w.state[stateApplied] == fingerprint {
+		return nil
+	}
+	w.state[stateApplied] = fingerprint
+	return c.Tools.StateSet(c.Context(), map[string]string{stateApplied: fingerprint})
 }
 
 func logf(c *charm.Context, level hooktool.Level, format string, args ...any) {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -99,9 +101,17 @@ type serviceState struct {
 }
 
 func readServiceState(ctx context.Context, ctr *workload.Container) (serviceState, error) {
-	svcs, err := ctr.Services(ctx, serviceName)
-	if err != nil {
-		return serviceState{}, err
+	return readServiceStateFrom(ctx, ctr, nil)
+}
+
+// readServiceStateFrom is readServiceState with the services already read
+// in this hook, when nothing changed them since (nil: read them).
+func readServiceStateFrom(ctx context.Context, ctr *workload.Container, svcs map[string]workload.ServiceStatus) (serviceState, error) {
+	if svcs == nil {
+		var err error
+		if svcs, err = ctr.Services(ctx, serviceName); err != nil {
+			return serviceState{}, err
+		}
 	}
 	svc, ok := svcs[serviceName]
 	if !ok {
@@ -119,41 +129,78 @@ func readServiceState(ctx context.Context, ctr *workload.Container) (serviceStat
 	}, nil
 }
 
+// planned is what planWorkload left: the fingerprint of the plan and
+// configuration it applied, and the services when it read them after its
+// last change (nil otherwise), so that readServiceState need not again.
+type planned struct {
+	fingerprint string
+	services    map[string]workload.ServiceStatus
+}
+
+// workloadFingerprint identifies a layer and configuration applied to a
+// Pebble plan. It is a digest: the configuration holds the DSN and keys.
+func workloadFingerprint(layer, config, plan []byte) string {
+	h := sha256.New()
+	for _, b := range [][]byte{layer, config, plan} {
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // planWorkload applies the layer and the configuration: the service is
 // restarted when hydra.yaml changed, started when it is not running, and
 // replanned (which restarts it) when the layer changed. A steady unit
 // costs no Pebble change: a no-op replan is one, and takes tens of
-// milliseconds.
-func planWorkload(ctx context.Context, ctr *workload.Container, layer, config []byte) error {
+// milliseconds. applied is the fingerprint returned last time: when the
+// plan is still the one it described, the same layer and configuration
+// are known to be in place (a restarted Pebble or container has another
+// plan), and only the service is checked.
+func planWorkload(ctx context.Context, ctr *workload.Container, layer, config []byte, applied string) (planned, error) {
 	before, err := ctr.Plan(ctx)
 	if err != nil {
-		return err
+		return planned{}, err
+	}
+	if applied != "" && workloadFingerprint(layer, config, before) == applied {
+		svcs, err := ctr.Services(ctx, serviceName)
+		if err != nil {
+			return planned{}, err
+		}
+		if svcs[serviceName].Active() {
+			return planned{fingerprint: applied, services: svcs}, nil
+		}
+		if err := ctr.Start(ctx, serviceName); err != nil {
+			return planned{}, err
+		}
+		return planned{fingerprint: applied}, nil
 	}
 	if err := ctr.AddLayer(ctx, layerLabel, layer, true); err != nil {
-		return err
+		return planned{}, err
 	}
 	after, err := ctr.Plan(ctx)
 	if err != nil {
-		return err
+		return planned{}, err
 	}
+	done := planned{fingerprint: workloadFingerprint(layer, config, after)}
 	changed, err := ctr.PushIfChanged(ctx, configPath, config, workload.PushOptions{Permissions: 0o600, MakeDirs: true})
 	if err != nil {
-		return err
+		return planned{}, err
 	}
 	if changed {
-		return ctr.Restart(ctx, serviceName)
+		return done, ctr.Restart(ctx, serviceName)
 	}
 	svcs, err := ctr.Services(ctx, serviceName)
 	if err != nil {
-		return err
+		return planned{}, err
 	}
 	switch {
 	case !svcs[serviceName].Active():
-		return ctr.Start(ctx, serviceName)
+		return done, ctr.Start(ctx, serviceName)
 	case !bytes.Equal(before, after):
-		return ctr.Replan(ctx)
+		return done, ctr.Replan(ctx)
 	}
-	return nil
+	done.services = svcs
+	return done, nil
 }
 
 // stopService stops hydra if it runs.

@@ -97,14 +97,19 @@ type planRecorder struct {
 	file    []byte
 	active  bool
 	changes []string
+	// reads counts AddLayer and Pull calls: what a remembered
+	// fingerprint saves.
+	reads int
 }
 
 func (p *planRecorder) PlanBytes(*client.PlanOptions) ([]byte, error) { return p.plan, nil }
 func (p *planRecorder) AddLayer(o *client.AddLayerOptions) error {
+	p.reads++
 	p.plan = o.LayerData
 	return nil
 }
 func (p *planRecorder) Pull(o *client.PullOptions) error {
+	p.reads++
 	if p.file == nil {
 		return &client.Error{Kind: client.ErrorKindNotFound, Message: "no file"}
 	}
@@ -156,11 +161,59 @@ func TestPlanWorkloadChangesOnlyWhatChanged(t *testing.T) {
 		if s.stopped {
 			p.active = false
 		}
-		if err := planWorkload(t.Context(), ctr, []byte(s.layer), []byte(s.config)); err != nil {
+		if _, err := planWorkload(t.Context(), ctr, []byte(s.layer), []byte(s.config), ""); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
 		if !slices.Equal(p.changes, s.want) {
 			t.Errorf("%s: changes %q, want %q", s.name, p.changes, s.want)
+		}
+	}
+}
+
+func TestPlanWorkloadTrustsItsFingerprintWhilePlanIsUnchanged(t *testing.T) {
+	t.Parallel()
+	p := &planRecorder{}
+	ctr := workload.New(containerName, p, nil)
+	layer := pebbleLayer(defaultSettings())
+	steps := []struct {
+		name           string
+		config         string
+		stopped        bool
+		pebbleRestart  bool
+		want           []string
+		wantReads      bool
+		wantServiceMap bool
+	}{
+		{"first: applied", "a", false, false, []string{"restart"}, true, false},
+		{"steady: plan only", "a", false, false, nil, false, true},
+		{"stopped: start without re-applying", "a", true, false, []string{"start"}, false, false},
+		{"new config: applied again", "b", false, false, []string{"restart"}, true, false},
+		{"steady again", "b", false, false, nil, false, true},
+		{"Pebble restarted, plan lost: applied again", "b", false, true, []string{"replan"}, true, false},
+		{"steady after the restart", "b", false, false, nil, false, true},
+	}
+	applied := ""
+	for _, s := range steps {
+		p.changes, p.reads = nil, 0
+		if s.stopped {
+			p.active = false
+		}
+		if s.pebbleRestart {
+			p.plan = nil
+		}
+		got, err := planWorkload(t.Context(), ctr, layer, []byte(s.config), applied)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		applied = got.fingerprint
+		if !slices.Equal(p.changes, s.want) {
+			t.Errorf("%s: changes %q, want %q", s.name, p.changes, s.want)
+		}
+		if (p.reads > 0) != s.wantReads {
+			t.Errorf("%s: %d AddLayer/Pull calls, want some: %v", s.name, p.reads, s.wantReads)
+		}
+		if (got.services != nil) != s.wantServiceMap {
+			t.Errorf("%s: services %v, want them: %v", s.name, got.services, s.wantServiceMap)
 		}
 	}
 }
