@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/identity-platform-go/charms/internal/hooktool"
+)
+
+// memoTools runs hook tools with next and answers a repeated read-only
+// call of the same dispatch from memory: the interface helpers each ask
+// is-leader, relation-ids and opened-ports again (a steady update-status
+// made 12 such repeats out of 44 calls). Only answers that cannot change
+// within a hook are kept: Juju shows a hook a fixed view of the model's
+// config, relations and network, and leadership lasts the hook's lease.
+// Opened ports change only through this unit's own open-port and
+// close-port, which forget them. Failures are not kept.
+type memoTools struct {
+	next hooktool.Runner
+
+	mu      sync.Mutex
+	answers map[string][]byte
+}
+
+func newMemoTools(next hooktool.Runner) *memoTools {
+	return &memoTools{next: next, answers: map[string][]byte{}}
+}
+
+// memoizable are the tools whose answers memoTools keeps.
+var memoizable = []string{"config-get", "is-leader", "relation-ids", "relation-list", "network-get", "opened-ports"}
+
+// forgets maps a tool to the memoized tool whose answers it changes.
+var forgets = map[string]string{"open-port": "opened-ports", "close-port": "opened-ports"}
+
+// Run implements hooktool.Runner.
+func (m *memoTools) Run(ctx context.Context, tool string, args []string, stdin []byte) ([]byte, error) {
+	if stale, ok := forgets[tool]; ok {
+		m.forget(stale)
+	}
+	if !slices.Contains(memoizable, tool) || stdin != nil {
+		return m.next.Run(ctx, tool, args, stdin)
+	}
+	key := tool + "\x00" + strings.Join(args, "\x00")
+	m.mu.Lock()
+	out, ok := m.answers[key]
+	m.mu.Unlock()
+	if ok {
+		return slices.Clone(out), nil
+	}
+	out, err := m.next.Run(ctx, tool, args, stdin)
+	if err != nil {
+		return out, err
+	}
+	m.mu.Lock()
+	m.answers[key] = slices.Clone(out)
+	m.mu.Unlock()
+	return out, nil
+}
+
+func (m *memoTools) forget(tool string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k := range m.answers {
+		if strings.HasPrefix(k, tool+"\x00") {
+			delete(m.answers, k)
+		}
+	}
+}
