@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +12,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
 	"github.com/identity-platform-go/charms/internal/interfaces/oauth"
 	"github.com/identity-platform-go/charms/internal/workload"
+	"github.com/identity-platform-go/charms/tests/charms/selfinstall"
 )
 
 const (
@@ -201,29 +200,7 @@ func (a oauthTestApp) install(c *charm.Context, ctr *workload.Container) error {
 	if err != nil {
 		return fmt.Errorf("reading own executable: %w", err)
 	}
-	sum := sha256.Sum256(bin)
-	stamp := []byte(hex.EncodeToString(sum[:]) + "\n")
-	cur, err := ctr.Pull(ctx, stampPath)
-	if err != nil && !errors.Is(err, workload.ErrNotFound) {
-		return err
-	}
-	if string(cur) == string(stamp) {
-		return nil
-	}
-	if err := ctr.Push(ctx, binaryPath, bin, workload.PushOptions{Permissions: 0o755, MakeDirs: true}); err != nil {
-		return err
-	}
-	if err := ctr.Push(ctx, stampPath, stamp, workload.PushOptions{MakeDirs: true}); err != nil {
-		return err
-	}
-	svcs, err := ctr.Services(ctx, serviceName)
-	if err != nil {
-		return err
-	}
-	if svcs[serviceName].Active() {
-		return ctr.Restart(ctx, serviceName)
-	}
-	return nil
+	return selfinstall.Install(ctx, ctr, bin, binaryPath, stampPath, serviceName)
 }
 
 // withdraw stops the app and empties the client file, when the container

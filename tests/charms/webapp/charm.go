@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 
@@ -13,6 +10,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/interfaces/ingress"
 	"github.com/identity-platform-go/charms/internal/workload"
+	"github.com/identity-platform-go/charms/tests/charms/selfinstall"
 )
 
 const (
@@ -104,30 +102,7 @@ func (w webapp) install(c *charm.Context, ctr *workload.Container) error {
 	if err != nil {
 		return fmt.Errorf("reading own executable: %w", err)
 	}
-	sum := sha256.Sum256(bin)
-	stamp := []byte(hex.EncodeToString(sum[:]) + "\n")
-	cur, err := ctr.Pull(ctx, stampPath)
-	if err != nil && !errors.Is(err, workload.ErrNotFound) {
-		return err
-	}
-	if string(cur) == string(stamp) {
-		return nil
-	}
-	if err := ctr.Push(ctx, binaryPath, bin, workload.PushOptions{Permissions: 0o755, MakeDirs: true}); err != nil {
-		return err
-	}
-	if err := ctr.Push(ctx, stampPath, stamp, workload.PushOptions{MakeDirs: true}); err != nil {
-		return err
-	}
-	// A new binary under a running service: restart it.
-	svcs, err := ctr.Services(ctx, serviceName)
-	if err != nil {
-		return err
-	}
-	if svcs[serviceName].Active() {
-		return ctr.Restart(ctx, serviceName)
-	}
-	return nil
+	return selfinstall.Install(ctx, ctr, bin, binaryPath, stampPath, serviceName)
 }
 
 func status(c *charm.Context, name, msg string) error {
