@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -186,7 +187,7 @@ func (a *agent) run(ctx context.Context) {
 			a.mr.mu.Lock()
 			a.updateStatus++
 			a.mr.mu.Unlock()
-			updateStatus.Reset(updateStatus.interval)
+			updateStatus.restart()
 		}
 	}
 }
@@ -198,8 +199,23 @@ type updateStatusTimer struct {
 }
 
 func newUpdateStatusTimer(interval time.Duration) *updateStatusTimer {
-	return &updateStatusTimer{Timer: time.NewTimer(interval), interval: interval}
+	return &updateStatusTimer{Timer: time.NewTimer(jittered(interval)), interval: interval}
 }
+
+// jittered is how long Juju's uniter actually waits for an update-status
+// of the nominal interval: a random time within ±20% of it (uniter's
+// NewUpdateStatusTimer), so that the units of a model do not all run the
+// hook at the same moment.
+func jittered(interval time.Duration) time.Duration {
+	window := int64(interval) * 2 / 5
+	if window <= 0 {
+		return interval
+	}
+	return interval*4/5 + time.Duration(rand.Int64N(window))
+}
+
+// restart waits a new (jittered) interval from now.
+func (t *updateStatusTimer) restart() { t.Reset(jittered(t.interval)) }
 
 // follow restarts the timer with interval when it differs from the
 // current one, as Juju's remote-state watcher resets its update-status
@@ -210,7 +226,7 @@ func (t *updateStatusTimer) follow(interval time.Duration) {
 		return
 	}
 	t.interval = interval
-	t.Reset(interval)
+	t.restart()
 }
 
 func (a *agent) updateStatusInterval() time.Duration {

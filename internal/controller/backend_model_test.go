@@ -145,14 +145,34 @@ func TestUpdateStatusTimerFollowsTheModel(t *testing.T) {
 	timer.follow(20 * time.Millisecond)
 	select {
 	case <-timer.C:
-		if took := time.Since(start); took < 20*time.Millisecond {
-			t.Errorf("fired after %v, before the new interval", took)
+		if took := time.Since(start); took < 16*time.Millisecond {
+			t.Errorf("fired after %v, before 80%% of the new interval", took)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the timer kept the old interval")
 	}
 	if timer.interval != 20*time.Millisecond {
 		t.Errorf("interval = %v", timer.interval)
+	}
+}
+
+func TestUpdateStatusJitter(t *testing.T) {
+	t.Parallel()
+	// As Juju's uniter: within [0.8, 1.2) of the interval, and spread
+	// (not the same wait for every unit).
+	seen := map[time.Duration]bool{}
+	for range 1000 {
+		d := jittered(5 * time.Minute)
+		if d < 4*time.Minute || d >= 6*time.Minute {
+			t.Fatalf("jittered(5m) = %v, want within [4m, 6m)", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 900 {
+		t.Errorf("only %d distinct waits in 1000", len(seen))
+	}
+	if d := jittered(0); d != 0 {
+		t.Errorf("jittered(0) = %v", d)
 	}
 }
 
