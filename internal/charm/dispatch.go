@@ -135,8 +135,9 @@ func Main(ch Charm) {
 	rt := Runtime{
 		Getenv: os.Getenv,
 		// Over the agent socket when the hook's environment names it,
-		// the tool binaries otherwise or once that fails (see hooktool).
-		Tools:  hooktool.DefaultRunner(os.Getenv),
+		// the tool binaries otherwise or once that fails (see hooktool);
+		// the interface helpers' repeated reads answered from memory.
+		Tools:  hooktool.Memo(hooktool.DefaultRunner(os.Getenv)),
 		Pebble: workload.Dial,
 	}
 	if err := Dispatch(context.Background(), rt, ch); err != nil {

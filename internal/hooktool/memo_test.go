@@ -1,4 +1,4 @@
-package main
+package hooktool
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func (r *countingRunner) Run(_ context.Context, tool string, args []string, _ []
 	return []byte(tool), nil
 }
 
-func TestMemoToolsAnswersOnlyStableReadsFromMemory(t *testing.T) {
+func TestMemoAnswersOnlyStableReadsFromMemory(t *testing.T) {
 	t.Parallel()
 	type call struct {
 		tool string
@@ -64,7 +64,7 @@ func TestMemoToolsAnswersOnlyStableReadsFromMemory(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := &countingRunner{calls: map[string]int{}, fail: tc.fail}
-			m := newMemoTools(r)
+			m := Memo(r)
 			for _, c := range tc.calls {
 				out, err := m.Run(t.Context(), c.tool, c.args, nil)
 				if tc.fail[c.tool] {
