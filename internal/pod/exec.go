@@ -108,12 +108,24 @@ func (p *Pod) startExec(ctx context.Context, name string, spec ExecSpec) (*exec.
 	for k, v := range c.env {
 		env[k] = v
 	}
+	// The working directory: nsenter changes to it after entering the
+	// root (one exec fewer per hook), or env does where nsenter is older.
+	wd, chdir := "--wd=/proc/self/fd/7", []string(nil)
+	switch {
+	case spec.Dir == "" || spec.Dir == "/":
+	case p.rt.tools.wdns:
+		wd = "--wdns=" + spec.Dir
+	case p.rt.tools.env == "":
+		return nil, errors.New("a working directory needs env (coreutils)")
+	default:
+		chdir = []string{p.rt.tools.env, "--chdir=" + spec.Dir, "--"}
+	}
 	// Namespace handles become fds 3-7 of nsenter, which reopens them
 	// through /proc/self/fd.
 	args := []string{
 		"nsenter",
 		"--mount=/proc/self/fd/3", "--uts=/proc/self/fd/4", "--net=/proc/self/fd/5",
-		"--pid=/proc/self/fd/6", "--root=/proc/self/fd/7", "--wd=/proc/self/fd/7",
+		"--pid=/proc/self/fd/6", "--root=/proc/self/fd/7", wd,
 		"--",
 	}
 	if spec.User != "" {
@@ -139,12 +151,7 @@ func (p *Pod) startExec(ctx context.Context, name string, spec ExecSpec) (*exec.
 	if name == CharmContainer {
 		env["PATH"] = prependPath(p.spec.ToolsPath(), env["PATH"])
 	}
-	if spec.Dir != "" && spec.Dir != "/" {
-		if p.rt.tools.env == "" {
-			return nil, errors.New("a working directory needs env (coreutils)")
-		}
-		args = append(args, p.rt.tools.env, "--chdir="+spec.Dir, "--")
-	}
+	args = append(args, chdir...)
 	args = append(args, spec.Args...)
 
 	cmd := exec.CommandContext(ctx, p.rt.tools.nsenter, args[1:]...)

@@ -49,6 +49,9 @@ type tools struct {
 	// setpriv and env switch user and directory inside containers, where
 	// the host's /usr is visible at the same paths; "" when missing.
 	setpriv, env string
+	// wdns: nsenter sets the working directory inside the container
+	// itself (--wdns, util-linux 2.38), sparing the exec of env.
+	wdns bool
 }
 
 func findTools() (tools, error) {
@@ -70,6 +73,8 @@ func findTools() (tools, error) {
 	if t.nsenter == "" {
 		return t, errors.New("the local pod runtime needs `nsenter` (Debian package util-linux)")
 	}
+	help, _ := exec.Command(t.nsenter, "--help").Output()
+	t.wdns = bytes.Contains(help, []byte("--wdns"))
 	return t, nil
 }
 
