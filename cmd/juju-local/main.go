@@ -26,6 +26,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/controller/api"
 	"github.com/identity-platform-go/charms/internal/jujuc"
 	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
+	"github.com/identity-platform-go/charms/internal/launch"
 )
 
 // newBackend builds the controller the daemon serves.
@@ -35,8 +36,13 @@ func main() {
 	// The daemon links this binary into every unit's tools directory under
 	// each hook tool's name, as Juju links jujud: called so, it is the
 	// hook-tool client.
-	if name := filepath.Base(os.Args[0]); name == "jujuc" || slices.Contains(jujuc.Names(), name) {
+	switch name := filepath.Base(os.Args[0]); {
+	case name == "jujuc" || slices.Contains(jujuc.Names(), name):
 		os.Exit(rpc.Main(os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	case name == "containeragent":
+		// In a unit's charm container: it starts the unit's hooks
+		// (internal/launch).
+		os.Exit(launch.Main(os.Args, os.Environ(), os.Stderr))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	a := &app{

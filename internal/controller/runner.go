@@ -3,6 +3,7 @@ package controller
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -13,12 +14,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/controller/model"
 	"github.com/identity-platform-go/charms/internal/jujuc"
 	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
+	"github.com/identity-platform-go/charms/internal/launch"
 	"github.com/identity-platform-go/charms/internal/pod"
 	"github.com/identity-platform-go/charms/internal/unitctx"
 )
@@ -35,6 +38,7 @@ type hookRunner struct {
 	srv      *rpc.Server
 	hostDir  string // the tools directory on the host
 	logLevel string
+	agent    *containerAgent
 }
 
 // hookOSEnv is what Juju's runner adds to a hook's environment besides
@@ -65,6 +69,14 @@ func (a *agent) setup(ctx context.Context) error {
 		return fmt.Errorf("installing hook tools: %w", err)
 	}
 	spec.ToolsDir = hostDir
+	// The agent's sockets in the charm container (the containeragent's).
+	spec.RunDir = filepath.Join(c.cfg.RunDir, "agents", mr.name, a.tag)
+	if err := os.RemoveAll(spec.RunDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(spec.RunDir, 0o700); err != nil {
+		return err
+	}
 	if old := c.rt.Pod(mr.name, spec.Name()); old != nil {
 		_ = old.Destroy(ctx)
 	}
@@ -79,13 +91,16 @@ func (a *agent) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	agent := newContainerAgent(ctx, p, spec, func(line string) { a.logf("DEBUG", "%s", line) })
+	agent.start()
+	agent.awaitSocket(time.Second)
 	mr.mu.Lock()
 	defer mr.mu.Unlock()
 	if _, u, err := mr.m.Unit(a.unit); err == nil {
 		u.Address = p.Address().String()
 	}
 	a.pod = p
-	a.runner = &hookRunner{mr: mr, tag: a.tag, spec: spec, pod: p, srv: srv, hostDir: hostDir}
+	a.runner = &hookRunner{mr: mr, tag: a.tag, spec: spec, pod: p, srv: srv, hostDir: hostDir, agent: agent}
 	mr.save()
 	return nil
 }
@@ -106,7 +121,7 @@ func installTools(dir, binary string) error {
 			return err
 		}
 	}
-	for _, name := range jujuc.Names() {
+	for _, name := range append(jujuc.Names(), containerAgentName) {
 		if err := os.Symlink("jujuc", filepath.Join(dir, name)); err != nil {
 			return err
 		}
@@ -220,13 +235,15 @@ func (r *hookRunner) run(ctx context.Context, p unitctx.Params) (dispatchResult,
 		// Juju logs an action's output and also returns it.
 		stdout, stderr = io.MultiWriter(logs, &outBuf), io.MultiWriter(logs, &errBuf)
 	}
-	code, execErr := r.pod.Exec(ctx, pod.CharmContainer, pod.ExecSpec{
-		Args:   []string{r.spec.CharmPath() + "/dispatch"},
-		Env:    vars,
-		Dir:    r.spec.CharmPath(),
-		Stdout: stdout,
-		Stderr: stderr,
-	})
+	dispatch := []string{r.spec.CharmPath() + "/dispatch"}
+	code, execErr := r.agent.run(ctx, launch.Command{Args: dispatch, Env: vars, Dir: r.spec.CharmPath(), Stdout: stdout, Stderr: stderr})
+	if errors.Is(execErr, launch.ErrUnavailable) {
+		// Not started yet, or gone with a container restart: nsenter
+		// does the same, only slower.
+		r.agent.logf("containeragent unavailable, running %s through nsenter: %v", eventName(p.Event), execErr)
+		r.agent.start()
+		code, execErr = r.pod.Exec(ctx, pod.CharmContainer, pod.ExecSpec{Args: dispatch, Env: vars, Dir: r.spec.CharmPath(), Stdout: stdout, Stderr: stderr})
+	}
 	logs.flush()
 	session.Close()
 	var hookErr error
@@ -240,6 +257,7 @@ func (r *hookRunner) run(ctx context.Context, p unitctx.Params) (dispatchResult,
 }
 
 func (r *hookRunner) close() {
+	r.agent.stop()
 	_ = r.srv.Close()
 }
 

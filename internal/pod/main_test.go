@@ -251,7 +251,7 @@ func testSpec(t testing.TB, model, app string, unit int, workloads ...string) Po
 		t.Fatal(err)
 	}
 	spec := PodSpec{
-		Model: model, Application: app, Unit: unit, CharmDir: charmDir, ToolsDir: toolsDir,
+		Model: model, Application: app, Unit: unit, CharmDir: charmDir, ToolsDir: toolsDir, RunDir: t.TempDir(),
 		Charm: ContainerSpec{
 			Files:  []File{{Path: toolPath, Source: self}},
 			Mounts: []Mount{{Storage: "data", Location: "/var/lib/juju/storage/data/0"}},

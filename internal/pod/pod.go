@@ -254,6 +254,13 @@ func (p *Pod) initConfig(name string) (initConfig, map[string]string, error) {
 			}
 			mounts = append(mounts, initMount{Source: src, Target: p.spec.ToolsPath(), ReadOnly: true})
 		}
+		if p.spec.RunDir != "" {
+			src, err := realPath(p.spec.RunDir)
+			if err != nil {
+				return cfg, nil, fmt.Errorf("run directory: %w", err)
+			}
+			mounts = append(mounts, initMount{Source: src, Target: p.spec.RunPath()})
+		}
 	}
 	// Image files and storage, parents before children.
 	var image []initMount

@@ -236,6 +236,7 @@ func TestCharmContainerAndExec(t *testing.T) {
 		{"stdin and env", "w", ExecSpec{Args: []string{"sh", "-c", "read x; echo $x $FOO $IMAGE_VAR"}, Stdin: strings.NewReader("in\n"), Env: map[string]string{"FOO": "foo"}}, 0, "in foo from-image-w\n"},
 		{"dir", CharmContainer, ExecSpec{Args: []string{"pwd"}, Dir: spec.CharmPath()}, 0, spec.CharmPath() + "\n"},
 		{"default dir", "w", ExecSpec{Args: []string{"pwd"}}, 0, "/\n"},
+		{"run dir writable", CharmContainer, ExecSpec{Args: []string{"sh", "-c", "echo written > " + spec.RunPath() + "/f && cat " + spec.RunPath() + "/f"}}, 0, "written\n"},
 		{"image user", "w", ExecSpec{Args: []string{"sh", "-c", "id -un; id -gn; echo $HOME $USER"}, User: "ipgctest"}, 0, "ipgctest\nipgctest\n/nonexistent ipgctest\n"},
 		{"host user", "w", ExecSpec{Args: []string{"id", "-u"}, User: "nobody"}, 0, "65534\n"},
 		{"numeric user", "w", ExecSpec{Args: []string{"id", "-u"}, User: "4242"}, 0, "4242\n"},
@@ -250,6 +251,10 @@ func TestCharmContainerAndExec(t *testing.T) {
 		if err != nil || code != tt.code || stdout.String() != tt.stdout {
 			t.Errorf("%s: exit %d, err %v, stdout %q (want %d, %q); stderr %q", tt.name, code, err, stdout.String(), tt.code, tt.stdout, stderr.String())
 		}
+	}
+
+	if data, err := os.ReadFile(filepath.Join(spec.RunDir, "f")); err != nil || string(data) != "written\n" {
+		t.Errorf("the run directory on the host: %q, %v", data, err)
 	}
 
 	// A daemon holding the output pipes delays Exec by execWaitDelay only.

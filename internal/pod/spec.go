@@ -27,6 +27,10 @@ type PodSpec struct {
 	// read-only at ToolsPath() in the charm container and put first on
 	// the PATH of processes Exec runs there. Empty: not mounted.
 	ToolsDir string
+	// RunDir is a host directory bound read-write at RunPath() in the
+	// charm container, for the unit agent's sockets (in Juju the charm
+	// container shares /var/lib/juju with its agent). Empty: not mounted.
+	RunDir string
 	// Charm adds to the charm container: image files, users, environment
 	// and storage mounts. Its Name is ignored.
 	Charm ContainerSpec
@@ -74,6 +78,9 @@ func (s PodSpec) AgentPath() string { return "/var/lib/juju/agents/unit-" + s.Na
 // CharmPath is where the charm is unpacked in the charm container
 // (JUJU_CHARM_DIR).
 func (s PodSpec) CharmPath() string { return s.AgentPath() + "/charm" }
+
+// RunPath is where RunDir is in the charm container.
+func (s PodSpec) RunPath() string { return s.AgentPath() + "/run" }
 
 // ToolsPath is the directory of the hook tools in the charm container.
 func (s PodSpec) ToolsPath() string { return "/var/lib/juju/tools/unit-" + s.Name() }

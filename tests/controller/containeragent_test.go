@@ -1,0 +1,69 @@
+package controller_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/identity-platform-go/charms/internal/controller/api"
+)
+
+// TestContainerAgent: a unit's hooks and actions are started by its
+// containeragent in the charm container (as Juju's are); once it is
+// gone, the next hook goes through nsenter instead and the agent is
+// started again.
+func TestContainerAgent(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"metadata.yaml": "name: parent\nsummary: s\ndescription: d\ncontainers: {}\n",
+		"actions.yaml":  "parent:\n  description: prints the dispatch's parent\nkill-agent:\n  description: kills the containeragent soon\n",
+		"manifest.yaml": "bases:\n- name: ubuntu\n  channel: \"22.04\"\n  architectures: [amd64]\n",
+		// Under nsenter the parent is outside the pod's PID namespace
+		// ($PPID is 0).
+		"dispatch": `#!/bin/sh
+case "$JUJU_ACTION_NAME" in
+parent) cat /proc/$PPID/comm 2>/dev/null || echo "no parent in the pod" ;;
+kill-agent) (sleep 0.5; kill $PPID) >/dev/null 2>&1 & ;;
+esac
+`,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.c.Deploy(e.ctx, api.DeployRequest{Model: "test", Path: dir, ApplicationName: "parent", NumUnits: 1, NumUnitsSet: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.settle()
+	parent := func() string {
+		t.Helper()
+		res := e.run("parent/0", "parent")
+		if res.Status != "completed" {
+			t.Fatalf("parent: %+v", res)
+		}
+		out, _ := res.Output["stdout"].(string)
+		return strings.TrimSpace(out)
+	}
+	if got := parent(); got != "containeragent" {
+		t.Fatalf("the action's parent is %q, want containeragent", got)
+	}
+	if res := e.run("parent/0", "kill-agent"); res.Status != "completed" {
+		t.Fatalf("kill-agent: %+v", res)
+	}
+	time.Sleep(time.Second)
+	if got := parent(); got != "no parent in the pod" {
+		t.Errorf("with the containeragent gone the action's parent is %q, want none (nsenter)", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for parent() != "containeragent" {
+		if time.Now().After(deadline) {
+			e.dumpLog()
+			t.Fatal("the containeragent was not started again")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
