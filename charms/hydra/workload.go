@@ -137,11 +137,11 @@ type planned struct {
 	services    map[string]workload.ServiceStatus
 }
 
-// workloadFingerprint identifies a layer and configuration applied to a
-// Pebble plan. It is a digest: the configuration holds the DSN and keys.
-func workloadFingerprint(layer, config, plan []byte) string {
+// workloadFingerprint identifies a layer and configuration. It is a
+// digest: the configuration holds the DSN and keys.
+func workloadFingerprint(layer, config []byte) string {
 	h := sha256.New()
-	for _, b := range [][]byte{layer, config, plan} {
+	for _, b := range [][]byte{layer, config} {
 		fmt.Fprintf(h, "%d:", len(b))
 		h.Write(b)
 	}
@@ -152,27 +152,29 @@ func workloadFingerprint(layer, config, plan []byte) string {
 // restarted when hydra.yaml changed, started when it is not running, and
 // replanned (which restarts it) when the layer changed. A steady unit
 // costs no Pebble change: a no-op replan is one, and takes tens of
-// milliseconds. applied is the fingerprint returned last time: when the
-// plan is still the one it described, the same layer and configuration
-// are known to be in place (a restarted Pebble or container has another
-// plan), and only the service is checked.
+// milliseconds. applied is the fingerprint returned last time: when it
+// still describes the layer and configuration and Pebble still has the
+// service (a restarted Pebble or container has lost its plan), they are
+// known to be in place, and only the service is checked: one Pebble call.
 func planWorkload(ctx context.Context, ctr *workload.Container, layer, config []byte, applied string) (planned, error) {
-	before, err := ctr.Plan(ctx)
-	if err != nil {
-		return planned{}, err
-	}
-	if applied != "" && workloadFingerprint(layer, config, before) == applied {
+	fingerprint := workloadFingerprint(layer, config)
+	if applied == fingerprint {
 		svcs, err := ctr.Services(ctx, serviceName)
 		if err != nil {
 			return planned{}, err
 		}
-		if svcs[serviceName].Active() {
+		if svc, inPlan := svcs[serviceName]; inPlan && svc.Active() {
 			return planned{fingerprint: applied, services: svcs}, nil
+		} else if inPlan {
+			if err := ctr.Start(ctx, serviceName); err != nil {
+				return planned{}, err
+			}
+			return planned{fingerprint: applied}, nil
 		}
-		if err := ctr.Start(ctx, serviceName); err != nil {
-			return planned{}, err
-		}
-		return planned{fingerprint: applied}, nil
+	}
+	before, err := ctr.Plan(ctx)
+	if err != nil {
+		return planned{}, err
 	}
 	if err := ctr.AddLayer(ctx, layerLabel, layer, true); err != nil {
 		return planned{}, err
@@ -181,7 +183,7 @@ func planWorkload(ctx context.Context, ctr *workload.Container, layer, config []
 	if err != nil {
 		return planned{}, err
 	}
-	done := planned{fingerprint: workloadFingerprint(layer, config, after)}
+	done := planned{fingerprint: fingerprint}
 	changed, err := ctr.PushIfChanged(ctx, configPath, config, workload.PushOptions{Permissions: 0o600, MakeDirs: true})
 	if err != nil {
 		return planned{}, err

@@ -98,11 +98,15 @@ type planRecorder struct {
 	active  bool
 	changes []string
 	// reads counts AddLayer and Pull calls: what a remembered
-	// fingerprint saves.
-	reads int
+	// fingerprint saves; planReads and serviceReads the plan's and the
+	// services' reads.
+	reads, planReads, serviceReads int
 }
 
-func (p *planRecorder) PlanBytes(*client.PlanOptions) ([]byte, error) { return p.plan, nil }
+func (p *planRecorder) PlanBytes(*client.PlanOptions) ([]byte, error) {
+	p.planReads++
+	return p.plan, nil
+}
 func (p *planRecorder) AddLayer(o *client.AddLayerOptions) error {
 	p.reads++
 	p.plan = o.LayerData
@@ -121,6 +125,11 @@ func (p *planRecorder) Push(o *client.PushOptions) error {
 	return nil
 }
 func (p *planRecorder) Services(*client.ServicesOptions) ([]*client.ServiceInfo, error) {
+	p.serviceReads++
+	if p.plan == nil {
+		// A restarted Pebble: no plan, no service.
+		return nil, nil
+	}
 	st := client.StatusInactive
 	if p.active {
 		st = client.StatusActive
@@ -185,7 +194,7 @@ func TestPlanWorkloadTrustsItsFingerprintWhilePlanIsUnchanged(t *testing.T) {
 		wantServiceMap bool
 	}{
 		{"first: applied", "a", false, false, []string{"restart"}, true, false},
-		{"steady: plan only", "a", false, false, nil, false, true},
+		{"steady: the services only", "a", false, false, nil, false, true},
 		{"stopped: start without re-applying", "a", true, false, []string{"start"}, false, false},
 		{"new config: applied again", "b", false, false, []string{"restart"}, true, false},
 		{"steady again", "b", false, false, nil, false, true},
@@ -194,7 +203,7 @@ func TestPlanWorkloadTrustsItsFingerprintWhilePlanIsUnchanged(t *testing.T) {
 	}
 	applied := ""
 	for _, s := range steps {
-		p.changes, p.reads = nil, 0
+		p.changes, p.reads, p.planReads, p.serviceReads = nil, 0, 0, 0
 		if s.stopped {
 			p.active = false
 		}
@@ -214,6 +223,9 @@ func TestPlanWorkloadTrustsItsFingerprintWhilePlanIsUnchanged(t *testing.T) {
 		}
 		if (got.services != nil) != s.wantServiceMap {
 			t.Errorf("%s: services %v, want them: %v", s.name, got.services, s.wantServiceMap)
+		}
+		if s.wantServiceMap && (p.planReads != 0 || p.serviceReads != 1) {
+			t.Errorf("%s: %d plan and %d services reads, want one Pebble call", s.name, p.planReads, p.serviceReads)
 		}
 	}
 }
