@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -166,73 +167,36 @@ func (p postgresql) lead(c *charm.Context) (hooktool.Status, error) {
 	if err != nil {
 		return hooktool.Status{}, err
 	}
-	initialised, err := initCluster(c, ctr, password)
-	var ie *initError
-	if errors.As(err, &ie) {
-		logf(c, hooktool.LevelError, "initdb: %v", err)
-		return blocked("%s: %v", msgInitFailed, err), nil
-	}
-	if err != nil {
-		return hooktool.Status{}, err
-	}
-	if peerID >= 0 && primary == "" {
-		if err := c.Tools.RelationSet(ctx, peerID, true, map[string]string{
-			peerKeyPrimary: c.Env.UnitName, peerKeyInitialised: "True",
-		}); err != nil {
-			return hooktool.Status{}, err
-		}
-	}
-
 	users, err := planRelations(c)
 	if err != nil {
 		return hooktool.Status{}, err
 	}
-	filesChanged, err := configFiles(ctx, ctr, set, hbaEntries(users))
-	if err != nil {
-		return hooktool.Status{}, err
-	}
-	wasRunning, err := ensureService(ctx, ctr, forceEvents[ev.Kind])
-	if err != nil {
-		return hooktool.Status{}, err
-	}
-	if !wasRunning && primary != "" && !initialised {
-		logf(c, hooktool.LevelWarning, "the PostgreSQL service was not running; started it")
-		_ = c.Tools.StatusSet(ctx, hooktool.Status{Name: hooktool.StatusMaintenance, Message: msgInactive}, false)
-	}
-	if err := c.Tools.OpenPort(ctx, hooktool.Port{Protocol: "tcp", From: pgPort, To: pgPort}); err != nil {
-		return hooktool.Status{}, err
-	}
-
 	state, err := c.Tools.StateGetAll(ctx)
 	if err != nil {
 		return hooktool.Status{}, err
 	}
-	version := state[stateVersion]
 	sum := fingerprint(users, set, password)
-	changed := state[stateApplied] != sum
+	steady, err := steadyServer(ctx, ctr, state, sum, primary == c.Env.UnitName && !forceEvents[ev.Kind])
+	if err != nil {
+		return hooktool.Status{}, err
+	}
+	version := state[stateVersion]
 	var dropErr error
-	if initialised || !wasRunning || filesChanged || changed || forceEvents[ev.Kind] || version == "" {
-		// A running server re-reads its files when they changed in this
-		// hook or in one whose pass over the server did not complete
-		// (the fingerprint covers the files' content).
-		res, err := p.apply(c, ctr, users, set, password, wasRunning && (filesChanged || changed))
-		if err != nil {
+	if steady {
+		if up, err := checkUp(ctx, ctr); err != nil {
 			return hooktool.Status{}, err
-		}
-		if !res.reachable {
-			if initialised || !wasRunning {
-				return waiting(msgAwaitCluster), nil
-			}
+		} else if !up {
 			return waiting(msgAwaitMember), nil
 		}
-		version, dropErr = res.version, res.dropErr
-		if err := recordApplied(c, state, users, sum, version, dropErr == nil); err != nil {
+	} else {
+		st, v, dErr, err := p.converge(c, ctr, set, users, password, primary, peerID, state, sum)
+		switch {
+		case err != nil:
 			return hooktool.Status{}, err
+		case st != nil:
+			return *st, nil
 		}
-	} else if up, err := checkUp(ctx, ctr); err != nil {
-		return hooktool.Status{}, err
-	} else if !up {
-		return waiting(msgAwaitMember), nil
+		version, dropErr = v, dErr
 	}
 
 	if err := publish(c, users, version); err != nil {
@@ -247,6 +211,94 @@ func (p postgresql) lead(c *charm.Context) (hooktool.Status, error) {
 		return blocked("%s", msgDeleteFailed), nil
 	}
 	return primaryStatus(c)
+}
+
+// steadyServer reports whether the server runs what this unit last
+// applied, so that a hook need look at neither the cluster, its files nor
+// the layer: the fingerprint of the relations, settings and password is
+// the one recorded, and Pebble still runs the service (a restarted
+// Pebble or container has lost it). trust is false when the hook must
+// look anyway (see forceEvents), or this unit is not yet the primary.
+func steadyServer(ctx context.Context, ctr *workload.Container, state map[string]string, sum string, trust bool) (bool, error) {
+	if !trust || state[stateApplied] != sum || state[stateVersion] == "" {
+		return false, nil
+	}
+	svcs, err := ctr.Services(ctx, serviceName)
+	if err != nil {
+		return false, err
+	}
+	return svcs[serviceName].Active(), nil
+}
+
+// converge is the leader's full pass: the cluster initialised, the
+// primary recorded, the configuration files and the layer in place, the
+// port open, and the server given the relations when anything changed.
+// A non-nil status ends the hook with it; otherwise version is the
+// server's and dropErr a relation user that could not be dropped.
+func (p postgresql) converge(c *charm.Context, ctr *workload.Container, set settings, users []relUser, password, primary string, peerID int, state map[string]string, sum string) (status *hooktool.Status, version string, dropErr error, err error) {
+	ctx := c.Context()
+	ev := c.Event
+	stop := func(st hooktool.Status) (*hooktool.Status, string, error, error) { return &st, "", nil, nil }
+	initialised, err := initCluster(c, ctr, password)
+	var ie *initError
+	if errors.As(err, &ie) {
+		logf(c, hooktool.LevelError, "initdb: %v", err)
+		return stop(blocked("%s: %v", msgInitFailed, err))
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if peerID >= 0 && primary == "" {
+		if err := c.Tools.RelationSet(ctx, peerID, true, map[string]string{
+			peerKeyPrimary: c.Env.UnitName, peerKeyInitialised: "True",
+		}); err != nil {
+			return nil, "", nil, err
+		}
+	}
+
+	filesChanged, err := configFiles(ctx, ctr, set, hbaEntries(users))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	wasRunning, err := ensureService(ctx, ctr, forceEvents[ev.Kind])
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if !wasRunning && primary != "" && !initialised {
+		logf(c, hooktool.LevelWarning, "the PostgreSQL service was not running; started it")
+		_ = c.Tools.StatusSet(ctx, hooktool.Status{Name: hooktool.StatusMaintenance, Message: msgInactive}, false)
+	}
+	if err := c.Tools.OpenPort(ctx, hooktool.Port{Protocol: "tcp", From: pgPort, To: pgPort}); err != nil {
+		return nil, "", nil, err
+	}
+
+	version = state[stateVersion]
+	changed := state[stateApplied] != sum
+	if initialised || !wasRunning || filesChanged || changed || forceEvents[ev.Kind] || version == "" {
+		// A running server re-reads its files when they changed in this
+		// hook or in one whose pass over the server did not complete
+		// (the fingerprint covers the files' content).
+		res, err := p.apply(c, ctr, users, set, password, wasRunning && (filesChanged || changed))
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if !res.reachable {
+			if initialised || !wasRunning {
+				return stop(waiting(msgAwaitCluster))
+			}
+			return stop(waiting(msgAwaitMember))
+		}
+		version, dropErr = res.version, res.dropErr
+		if err := recordApplied(c, state, users, sum, version, dropErr == nil); err != nil {
+			return nil, "", nil, err
+		}
+	} else if up, err := checkUp(ctx, ctr); err != nil {
+		return nil, "", nil, err
+	} else if !up {
+		return stop(waiting(msgAwaitMember))
+	}
+	return nil, version, dropErr, nil
+
 }
 
 // applyResult is what one pass over the server found.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -627,5 +628,51 @@ func TestReloadAfterMissedPass(t *testing.T) {
 	}
 	if ops, _, _, _ := f.snapshot(); !slices.Contains(ops, "reload") {
 		t.Errorf("no reload: %q", ops)
+	}
+}
+
+// TestSteadyUnitTrustsItsFingerprint: while the recorded fingerprint
+// matches and Pebble runs the service, update-status looks at neither the
+// files nor the layer; pebble-ready, or a service Pebble no longer runs,
+// makes the leader look again.
+func TestSteadyUnitTrustsItsFingerprint(t *testing.T) {
+	t.Parallel()
+	f := newFakeServer()
+	ctx := newContext(t, f)
+	st := bootstrap(t, ctx)
+	conf := pgData + "/postgresql.conf"
+	delete(st.Containers[0].Files, conf)
+	want := charmtest.Status{Name: "active", Message: msgPrimary}
+
+	out := ctx.Run(t, charmtest.Hook(charm.UpdateStatus), st)
+	if out.Err != nil || out.State.UnitStatus != want {
+		t.Fatalf("update-status: %v %+v", out.Err, out.State.UnitStatus)
+	}
+	if _, ok := containerOf(out.State).Files[conf]; ok {
+		t.Error("a steady update-status rewrote postgresql.conf: it looked at the files")
+	}
+
+	for _, tc := range []struct {
+		name  string
+		event charm.Event
+		edit  func(*charmtest.Container)
+	}{
+		{"pebble-ready", charmtest.PebbleReadyEvent(containerName), func(*charmtest.Container) {}},
+		{"service stopped", charmtest.Hook(charm.UpdateStatus), func(c *charmtest.Container) { c.Services[serviceName] = "inactive" }},
+	} {
+		in := out.State
+		in.Containers = slices.Clone(in.Containers)
+		in.Containers[0].Services = maps.Clone(in.Containers[0].Services)
+		tc.edit(&in.Containers[0])
+		got := ctx.Run(t, tc.event, in)
+		if got.Err != nil || got.State.UnitStatus != want {
+			t.Fatalf("%s: %v %+v", tc.name, got.Err, got.State.UnitStatus)
+		}
+		if _, ok := containerOf(got.State).Files[conf]; !ok {
+			t.Errorf("%s: postgresql.conf not written back", tc.name)
+		}
+		if s := containerOf(got.State).Services[serviceName]; s != "active" {
+			t.Errorf("%s: service %q", tc.name, s)
+		}
 	}
 }
