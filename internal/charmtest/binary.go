@@ -15,7 +15,7 @@ import (
 
 	"github.com/identity-platform-go/charms/internal/charm"
 	"github.com/identity-platform-go/charms/internal/jujuc"
-	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
+	"github.com/identity-platform-go/charms/internal/jujuc/rpc/rpcserver"
 )
 
 // jujucPackage is the multi-call hook-tool client RunBinary puts on the
@@ -108,7 +108,7 @@ func (c *Context) execDispatch(t testing.TB, dispatch string, ev charm.Event, in
 
 	// A server per run keeps runs independent; the socket goes in a
 	// short temporary directory because of the 107-byte path limit.
-	srv, err := rpc.NewServer("")
+	srv, err := rpcserver.New("")
 	if err != nil {
 		t.Fatalf("charmtest: %v", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/controller/model"
 	"github.com/identity-platform-go/charms/internal/jujuc"
 	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
+	"github.com/identity-platform-go/charms/internal/jujuc/rpc/rpcserver"
 	"github.com/identity-platform-go/charms/internal/launch"
 	"github.com/identity-platform-go/charms/internal/pod"
 	"github.com/identity-platform-go/charms/internal/unitctx"
@@ -35,7 +36,7 @@ type hookRunner struct {
 	tag      string
 	spec     pod.PodSpec
 	pod      *pod.Pod
-	srv      *rpc.Server
+	srv      *rpcserver.Server
 	hostDir  string // the tools directory on the host
 	logLevel string
 	agent    *containerAgent
@@ -87,7 +88,7 @@ func (a *agent) setup(ctx context.Context) error {
 	if err := p.Start(ctx); err != nil {
 		return err
 	}
-	srv, err := rpc.NewServer(hostDir)
+	srv, err := rpcserver.New(hostDir)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/hooktool"
 	"github.com/identity-platform-go/charms/internal/jujuc"
 	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
+	"github.com/identity-platform-go/charms/internal/jujuc/rpc/rpcserver"
 	"github.com/identity-platform-go/charms/internal/unitctx"
 )
 
@@ -102,7 +103,7 @@ requires:
   db: {interface: postgresql_client}
 `
 
-// agent is a hook in progress behind a real rpc.Server, as the
+// agent is a hook in progress behind a real rpcserver.Server, as the
 // controller and charmtest.RunBinary run it.
 type agent struct {
 	hook *unitctx.Hook
@@ -129,7 +130,7 @@ func startAgent(t *testing.T) *agent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := rpc.NewServer("")
+	srv, err := rpcserver.New("")
 	if err != nil {
 		t.Fatal(err)
 	}

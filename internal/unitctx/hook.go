@@ -104,7 +104,7 @@ func Begin(p Params) (*Hook, error) {
 	return &Hook{h: h}, nil
 }
 
-// Context is the hook's jujuc.Context, for jujuc.Run or an rpc.Server
+// Context is the hook's jujuc.Context, for jujuc.Run or an rpcserver.Server
 // session. It must not be used concurrently (the rpc server serialises
 // a session's calls) nor after End.
 func (k *Hook) Context() jujuc.Context { return k.h }

@@ -14,6 +14,7 @@ import (
 	"github.com/identity-platform-go/charms/internal/charmcraft"
 	"github.com/identity-platform-go/charms/internal/controller/api"
 	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
+	"github.com/identity-platform-go/charms/internal/jujuc/rpc/rpcserver"
 	"github.com/identity-platform-go/charms/internal/unitctx"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkHookToolRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := rpc.NewServer("")
+	srv, err := rpcserver.New("")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func BenchmarkHookToolExec(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := rpc.NewServer("")
+	srv, err := rpcserver.New("")
 	if err != nil {
 		b.Fatal(err)
 	}

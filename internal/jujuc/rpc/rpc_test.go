@@ -15,6 +15,7 @@ import (
 
 	"github.com/identity-platform-go/charms/internal/jujuc"
 	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
+	"github.com/identity-platform-go/charms/internal/jujuc/rpc/rpcserver"
 )
 
 // fakeContext is the little of a hook context these tests touch; the
@@ -72,9 +73,9 @@ func (r *fakeRelation) Set(k, v string)        { r.data[k] = v }
 func (r *fakeRelation) Delete(k string)        { delete(r.data, k) }
 
 // newServer starts a server in a short private directory.
-func newServer(t *testing.T) *rpc.Server {
+func newServer(t *testing.T) *rpcserver.Server {
 	t.Helper()
-	s, err := rpc.NewServer("")
+	s, err := rpcserver.New("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func newServer(t *testing.T) *rpc.Server {
 	return s
 }
 
-func register(t *testing.T, s *rpc.Server, id string, ctx jujuc.Context) *rpc.Session {
+func register(t *testing.T, s *rpcserver.Server, id string, ctx jujuc.Context) *rpcserver.Session {
 	t.Helper()
 	se, err := s.Register(id, ctx)
 	if err != nil {
@@ -304,14 +305,14 @@ func TestSocketPermissions(t *testing.T) {
 			t.Errorf("%s: mode %o, want %o", path, got, want)
 		}
 	}
-	if _, err := rpc.NewServer(strings.Repeat("/long-directory-name", 6)); err == nil || !strings.Contains(err.Error(), "socket") {
+	if _, err := rpcserver.New(strings.Repeat("/long-directory-name", 6)); err == nil || !strings.Contains(err.Error(), "socket") {
 		t.Errorf("NewServer with a long parent: %v", err)
 	}
 }
 
 func TestCloseRemovesSocket(t *testing.T) {
 	t.Parallel()
-	s, err := rpc.NewServer("")
+	s, err := rpcserver.New("")
 	if err != nil {
 		t.Fatal(err)
 	}

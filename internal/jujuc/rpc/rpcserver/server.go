@@ -1,4 +1,8 @@
-package rpc
+// Package rpcserver is the agent's side of the hook tools' protocol
+// (package rpc): it answers Jujuc.Main calls on a unix socket for the
+// hook contexts registered with it. It is apart from package rpc so that
+// a charm, which only calls, does not carry the tools' implementation.
+package rpcserver
 
 import (
 	"crypto/rand"
@@ -12,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/identity-platform-go/charms/internal/jujuc"
+	"github.com/identity-platform-go/charms/internal/jujuc/rpc"
 )
 
 // maxSocketPath is the longest unix socket path Linux accepts
@@ -44,10 +49,10 @@ type Server struct {
 	wg sync.WaitGroup
 }
 
-// NewServer starts a server on a fresh socket in a new private directory
+// New starts a server on a fresh socket in a new private directory
 // under parent (os.TempDir() when empty). Keep parent short: the socket
 // path must fit in 107 bytes.
-func NewServer(parent string) (*Server, error) {
+func New(parent string) (*Server, error) {
 	if parent == "" {
 		parent = os.TempDir()
 	}
@@ -65,7 +70,7 @@ func NewServer(parent string) (*Server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("jujuc server: socket path %q is longer than %d bytes; use a shorter parent directory", addr, maxSocketPath)
 	}
-	ln, err := net.Listen(Network, addr)
+	ln, err := net.Listen(rpc.Network, addr)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("jujuc server: %w", err)
@@ -217,10 +222,10 @@ func (se *Session) Token() string { return se.token }
 // JUJU_AGENT_SOCKET_NETWORK and JUJU_AGENT_TOKEN.
 func (se *Session) Environ() map[string]string {
 	return map[string]string{
-		EnvContextID:     se.id,
-		EnvSocketAddress: se.s.addr,
-		EnvSocketNetwork: Network,
-		EnvToken:         se.token,
+		rpc.EnvContextID:     se.id,
+		rpc.EnvSocketAddress: se.s.addr,
+		rpc.EnvSocketNetwork: rpc.Network,
+		rpc.EnvToken:         se.token,
 	}
 }
 
@@ -252,7 +257,7 @@ type service struct {
 
 // Main runs one tool, checking the request in the order Juju's server
 // does: token, command, directory, context.
-func (v *service) Main(req Request, resp *Response) (err error) {
+func (v *service) Main(req rpc.Request, resp *rpc.Response) (err error) {
 	v.s.mu.Lock()
 	se := v.s.sessions[req.Token]
 	v.s.mu.Unlock()
@@ -291,7 +296,7 @@ func (v *service) Main(req Request, resp *Response) (err error) {
 		ctx = rootedContext{dirContext{Context: se.ctx, dir: req.Dir}, v.root}
 	}
 	if !req.StdinSet && jujuc.NeedsStdin(ctx, req.CommandName, req.Args) {
-		return ErrNoStdin
+		return rpc.ErrNoStdin
 	}
 	stdin := req.Stdin
 	if req.StdinSet && stdin == nil {
