@@ -470,10 +470,15 @@ func (s *jujucService) Main(req rpc.Request, resp *rpc.Response) error {
 }
 
 // closeAfterReply closes the connection once the server has written its
-// first reply: the agent hangs up between two calls.
+// first reply: the agent hangs up between two calls. It stops reading
+// first, or the server could read (and run) the client's next request
+// before the close, which the real agent would not.
 type closeAfterReply struct{ net.Conn }
 
 func (c closeAfterReply) Write(p []byte) (int, error) {
+	if cr, ok := c.Conn.(interface{ CloseRead() error }); ok {
+		_ = cr.CloseRead()
+	}
 	n, err := c.Conn.Write(p)
 	_ = c.Conn.Close()
 	return n, err
