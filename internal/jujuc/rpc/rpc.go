@@ -3,10 +3,11 @@
 // protocol: net/rpc with gob encoding over the unix socket named by
 // JUJU_AGENT_SOCKET_ADDRESS, one method, "Jujuc.Main".
 //
-// A Server answers for any number of hook contexts at once, each
-// registered under its own context ID and token (a Session); the Client
-// side is what cmd/jujuc runs for every tool, found on the hook's PATH
-// as symlinks named after the tools.
+// This package is the protocol and the calling side: what cmd/jujuc runs
+// for every tool (found on the hook's PATH as symlinks named after the
+// tools) and what a charm's hooktool.RPCRunner speaks. The agent's side,
+// a server answering for any number of hook contexts at once, is
+// package rpcserver.
 package rpc
 
 import "errors"
