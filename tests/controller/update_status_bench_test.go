@@ -22,7 +22,7 @@ const updateStatusInterval = "1s"
 // updateStatusSamples is the fewest update-status hooks a scenario
 // measures, whatever b.N: a median needs several. Pass -benchtime=Nx
 // for more.
-const updateStatusSamples = 15
+const updateStatusSamples = 25
 
 // hookTookRE matches the agent's DEBUG line after every hook (see
 // internal/controller/agent.go execute).
