@@ -175,13 +175,10 @@ func (h hydra) getClient(c *charm.Context) error {
 func (h hydra) updateClient(c *charm.Context) error {
 	return h.clientAction(c, func(params map[string]any, admin adminAPI) error {
 		id, _ := params["client-id"].(string)
-		current, err := admin.GetClient(c.Context(), id)
-		if err != nil {
-			logf(c, hooktool.LevelError, "Failed to get the OAuth client: %v", err)
-			return fail(c, "Failed to get the OAuth client %s. Please check the juju logs", id)
-		}
-		if current.integrationID() != "" {
-			return fail(c, "Cannot update the OAuth client %s because it's managed by an `oauth` integration", id)
+		current, ok, err := editableClient(c, admin, id,
+			"Cannot update the OAuth client %s because it's managed by an `oauth` integration")
+		if !ok {
+			return err
 		}
 		want, err := clientFromParams(params, current)
 		if err != nil {
@@ -198,17 +195,30 @@ func (h hydra) updateClient(c *charm.Context) error {
 	})
 }
 
+// editableClient gets client id for update-oauth-client or
+// delete-oauth-client. ok is false when the action has been failed
+// instead (err is then what the action returns): Hydra did not give the
+// client, or an oauth integration manages it and refused (a format
+// taking the ID) says why not.
+func editableClient(c *charm.Context, admin adminAPI, id, refused string) (cl oauthClient, ok bool, err error) {
+	current, err := admin.GetClient(c.Context(), id)
+	if err != nil {
+		logf(c, hooktool.LevelError, "Failed to get the OAuth client: %v", err)
+		return oauthClient{}, false, fail(c, "Failed to get the OAuth client %s. Please check the juju logs", id)
+	}
+	if current.integrationID() != "" {
+		return oauthClient{}, false, fail(c, refused, id)
+	}
+	return current, true, nil
+}
+
 // deleteClient is delete-oauth-client; relation clients are refused.
 func (h hydra) deleteClient(c *charm.Context) error {
 	return h.clientAction(c, func(params map[string]any, admin adminAPI) error {
 		id, _ := params["client-id"].(string)
-		current, err := admin.GetClient(c.Context(), id)
-		if err != nil {
-			logf(c, hooktool.LevelError, "Failed to get the OAuth client: %v", err)
-			return fail(c, "Failed to get the OAuth client %s. Please check the juju logs", id)
-		}
-		if current.integrationID() != "" {
-			return fail(c, "Cannot delete the OAuth client %s because it's managed by an `oauth` integration. Please remove the integration first to delete it.", id)
+		if _, ok, err := editableClient(c, admin, id,
+			"Cannot delete the OAuth client %s because it's managed by an `oauth` integration. Please remove the integration first to delete it."); !ok {
+			return err
 		}
 		if err := admin.DeleteClient(c.Context(), id); err != nil {
 			logf(c, hooktool.LevelError, "Failed to delete an OAuth client: %v", err)
