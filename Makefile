@@ -51,7 +51,8 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 20s)
 bench: ## Run the benchmarks and print a table
 	@mkdir -p $(BUILD_DIR)
 	$(GO) test -run '^$$' -bench . -benchmem ./... | tee $(BUILD_DIR)/bench.txt | \
-	  awk '/^Benchmark/ {line = sprintf("%-60s", $$1); for (i = 3; i < NF; i += 2) line = line sprintf("  %12s %s", $$i, $$(i+1)); print line}'
+	  awk '/^pkg:/ {pkg = $$2; sub(".*/", "", pkg)} \
+	       /^Benchmark/ {line = sprintf("%-70s", pkg "." $$1); for (i = 3; i < NF; i += 2) line = line sprintf("  %12s %s", $$i, $$(i+1)); print line}'
 
 .PHONY: clean
 clean: ## Remove build outputs
