@@ -1,6 +1,7 @@
 package controller_test
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func TestContainerAgent(t *testing.T) {
 		"dispatch": `#!/bin/sh
 case "$JUJU_ACTION_NAME" in
 parent) cat /proc/$PPID/comm 2>/dev/null || echo "no parent in the pod" ;;
-kill-agent) (sleep 0.5; kill $PPID) >/dev/null 2>&1 & ;;
+kill-agent) (sleep 1; kill $PPID) >/dev/null 2>&1 & ;;
 esac
 `,
 	}
@@ -54,11 +55,24 @@ esac
 	if res := e.run("parent/0", "kill-agent"); res.Status != "completed" {
 		t.Fatalf("kill-agent: %+v", res)
 	}
-	time.Sleep(time.Second)
+	// Wait until it is gone: its socket refuses connections.
+	socket := filepath.Join(e.cfg.RunDir, "agents", "test", "unit-parent-0", "containeragent.socket")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("unixpacket", socket)
+		if err != nil {
+			break
+		}
+		_ = c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the containeragent is still there")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if got := parent(); got != "no parent in the pod" {
 		t.Errorf("with the containeragent gone the action's parent is %q, want none (nsenter)", got)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for parent() != "containeragent" {
 		if time.Now().After(deadline) {
 			e.dumpLog()
