@@ -59,10 +59,11 @@ var (
 // on the local runtime (issue 6: median ≤ 15 ms). Every scenario gets a
 // model of its own, deployed when its sub-benchmark first runs (so -bench
 // can pick scenarios) and settled; then update-status runs every
-// updateStatusInterval while it is measured, hourly after. The durations
-// are the agent's own (pod exec, dispatch and every tool call it makes),
-// read from the debug log; the first update-status is a warm-up and not
-// counted. Models stay until the end: destroying one would wait for the
+// updateStatusInterval (±20%, as Juju's uniter) while it is measured,
+// hourly after. The durations are the agent's own (dispatch started by
+// the unit's containeragent, and every tool call it makes), read from the
+// debug log; the first update-status is a warm-up and not counted.
+// Models stay until the end: destroying one would wait for the
 // agents of removed units with containers, whose workload watchers
 // outlive them.
 //
@@ -71,7 +72,7 @@ var (
 func BenchmarkUpdateStatus(b *testing.B) {
 	e := newEnvTB(b)
 	scenarios := []updateStatusScenario{
-		// The floor: the local runtime's own cost per hook (pod exec of a
+		// The floor: the local runtime's own cost per hook (starting a
 		// dispatch that does nothing, as in BenchmarkDispatchOverhead).
 		{name: "noop", measure: "noop/0", apps: []scenarioApp{{app: "noop", path: noopCharm}}},
 		{name: "kratos-external-idp-integrator", measure: "kratos-external-idp-integrator/0",
@@ -206,12 +207,19 @@ func (e *env) hookDurations(tb testing.TB, modelName, unit string) []time.Durati
 // failed and the charm went back to exec'ing the tool binaries.
 const toolFallbackLog = "hook tools: calling the unit agent directly failed"
 
+// dispatchFallbackLog is what the agent logs when an update-status went
+// through nsenter because the unit's containeragent did not answer
+// (internal/controller/containeragent.go).
+const dispatchFallbackLog = "running update-status through nsenter"
+
 // noToolFallback fails when a unit of the model fell back to the tool
-// binaries: the numbers would not be the socket's.
+// binaries, or ran update-status without its containeragent: the numbers
+// would not be the socket's and the containeragent's.
 func (e *env) noToolFallback(tb testing.TB, modelName string) {
 	tb.Helper()
-	err := e.c.DebugLog(e.ctx, api.DebugLogRequest{Model: modelName, Replay: true, NoTail: true}, func(r api.LogRecord) error {
-		if strings.Contains(r.Message, toolFallbackLog) {
+	req := api.DebugLogRequest{Model: modelName, Replay: true, NoTail: true, Level: "DEBUG"}
+	err := e.c.DebugLog(e.ctx, req, func(r api.LogRecord) error {
+		if strings.Contains(r.Message, toolFallbackLog) || strings.Contains(r.Message, dispatchFallbackLog) {
 			tb.Errorf("%s: %s", r.Entity, r.Message)
 		}
 		return nil
