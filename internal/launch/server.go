@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -235,6 +236,9 @@ func Main(args []string, environ []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: containeragent <socket>")
 		return 2
 	}
+	// What this process inherited (the namespace handles nsenter passed
+	// on) is not the hooks' business.
+	closeInheritedOnExec()
 	srv, err := Listen(args[1], environ)
 	if err != nil {
 		fmt.Fprintln(stderr, "ERROR", err)
@@ -251,4 +255,17 @@ func Main(args []string, environ []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// closeInheritedOnExec marks every descriptor above stderr close-on-exec.
+func closeInheritedOnExec() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,13 +21,14 @@ func TestContainerAgent(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
 		"metadata.yaml": "name: parent\nsummary: s\ndescription: d\ncontainers: {}\n",
-		"actions.yaml":  "parent:\n  description: prints the dispatch's parent\nkill-agent:\n  description: kills the containeragent soon\n",
+		"actions.yaml":  "parent:\n  description: prints the dispatch's parent\nkill-agent:\n  description: kills the containeragent soon\nfds:\n  description: lists the dispatch's descriptors\n",
 		"manifest.yaml": "bases:\n- name: ubuntu\n  channel: \"22.04\"\n  architectures: [amd64]\n",
 		// Under nsenter the parent is outside the pod's PID namespace
 		// ($PPID is 0).
 		"dispatch": `#!/bin/sh
 case "$JUJU_ACTION_NAME" in
 parent) cat /proc/$PPID/comm 2>/dev/null || echo "no parent in the pod" ;;
+fds) ls /proc/$$/fd ;;
 kill-agent) (sleep 1; kill $PPID) >/dev/null 2>&1 & ;;
 esac
 `,
@@ -51,6 +53,13 @@ esac
 	}
 	if got := parent(); got != "containeragent" {
 		t.Fatalf("the action's parent is %q, want containeragent", got)
+	}
+	// None of the namespace handles nsenter gave the containeragent (3
+	// to 7): the shell has its stdio and its script (sh keeps it at 10).
+	res := e.run("parent/0", "fds")
+	fds, _ := res.Output["stdout"].(string)
+	if res.Status != "completed" || slices.ContainsFunc(strings.Fields(fds), func(fd string) bool { return len(fd) == 1 && fd >= "3" && fd <= "7" }) {
+		t.Errorf("the dispatch's descriptors: %q (%s)", fds, res.Status)
 	}
 	if res := e.run("parent/0", "kill-agent"); res.Status != "completed" {
 		t.Fatalf("kill-agent: %+v", res)
