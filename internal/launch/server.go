@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/identity-platform-go/charms/internal/peercred"
 )
 
 // Server starts processes for the clients of one socket. Its own
@@ -57,7 +59,9 @@ func (s *Server) Serve() error {
 		go func() {
 			defer s.wg.Done()
 			defer conn.Close()
-			if samePeer(conn) {
+			// Nobody but root or this user may start processes as the
+			// unit's agent.
+			if ok, _ := peercred.Trusted(conn); ok {
 				s.handle(conn)
 			}
 		}()
@@ -67,23 +71,6 @@ func (s *Server) Serve() error {
 // Close stops accepting and removes the socket; processes already
 // started run to their end.
 func (s *Server) Close() error { return s.ln.Close() }
-
-// samePeer reports whether the peer runs as this process's user (or as
-// root): nobody else may start processes as the unit's agent.
-func samePeer(conn *net.UnixConn) bool {
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var cred *syscall.Ucred
-	var credErr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, credErr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
-	}); err != nil || credErr != nil {
-		return false
-	}
-	return cred.Uid == 0 || int(cred.Uid) == os.Getuid()
-}
 
 // handle serves one request: start, report, wait, report.
 func (s *Server) handle(conn *net.UnixConn) {
