@@ -298,7 +298,6 @@ func (p postgresql) converge(c *charm.Context, ctr *workload.Container, set sett
 		return stop(waiting(msgAwaitMember))
 	}
 	return nil, version, dropErr, nil
-
 }
 
 // applyResult is what one pass over the server found.

@@ -5,8 +5,8 @@
 // The local runtime's agents live in the controller, so each unit gets a
 // small stand-in instead: a Server run in the charm container (the tool
 // binary called as "containeragent") listens on a unix socket in the
-// unit's tools directory, and the controller's Client asks it to start
-// each hook's dispatch. A hook then costs one fork and exec inside the
+// pod's run directory (pod.PodSpec.RunDir), and the controller's Run
+// asks it to start each hook's dispatch. A hook then costs one fork and exec inside the
 // container instead of nsenter entering five namespaces and forking
 // again, a few milliseconds on every hook.
 //
@@ -15,7 +15,7 @@
 //
 //	client → server  request, with the process's stdin, stdout and
 //	                 stderr attached as SCM_RIGHTS
-//	server → client  started (pid) or an error
+//	server → client  started, an error, or (could not execute) exited
 //	client → server  cancel (optional; closing the connection cancels too)
 //	server → client  exit status
 //
@@ -34,7 +34,7 @@ import (
 // of framing, and every message carries its own descriptors.
 const Network = "unixpacket"
 
-// SocketName is the server's socket in the unit's tools directory.
+// SocketName is the server's socket in the pod's run directory.
 const SocketName = "containeragent.socket"
 
 // maxMessage bounds one message: the environment of a hook is a few KiB.
